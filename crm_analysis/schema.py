@@ -264,3 +264,30 @@ def empty_table(table: str) -> pd.DataFrame:
     frame = pd.DataFrame({f.name: pd.Series(dtype=_PANDERA_DTYPES[f.kind]) for f in fields(table)})
     frame.index.name = "source_row"
     return frame
+
+
+def markdown_reference() -> str:
+    """Render the data model as Markdown tables (the body of ``data/README.md``).
+
+    Examples
+    --------
+    >>> "| customer_id | text | required |" in markdown_reference()
+    True
+    """
+    kind_words = {"string": "text", "category": "category", "date": "date", "float": "number",
+                  "int": "integer", "bool": "true/false"}
+    lines: list[str] = []
+    for title, tables in (("Canonical tables", TABLES), ("Ground truth (teaching data only)", TRUTH_TABLES)):
+        lines.append(f"## {title}\n")
+        for table, table_fields in tables.items():
+            lines += [f"### `{table}`\n", "| column | type | required | meaning | example |", "|---|---|---|---|---|"]
+            for f in table_fields:
+                meaning = f.meaning + (f" (one of: {', '.join(f.allowed)})" if f.allowed else "")
+                need = "required" if f.required else "optional"
+                lines.append(f"| {f.name} | {kind_words[f.kind]} | {need} | {meaning} | `{f.example}` |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # print the reference tables for data/README.md
+    print(markdown_reference())
