@@ -1,0 +1,189 @@
+"""Small helpers every chapter notebook uses: load-and-clean, the as-of date, tables, notes, versions.
+
+Keeping these here (not in the notebooks) means every chapter does the same thing the same way,
+and the notebooks stay a few calls per cell.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from crm_analysis.crmdata import CRMData
+
+_VERSION_PACKAGES = (
+    "crm-analysis", "pandas", "numpy", "scipy", "scikit-learn", "statsmodels", "matplotlib",
+    "seaborn", "pandera", "papermill",
+)
+
+
+@dataclass
+class ChapterData:
+    """What a chapter starts from.
+
+    Attributes
+    ----------
+    loaded : CRMData
+        The tables as read from the source (data-quality checks look at these).
+    clean : CRMData
+        The cleaned tables, with ``quarantine`` and ``issues``.
+    as_of : pandas.Timestamp
+        The analysis date.
+    """
+
+    loaded: CRMData
+    clean: CRMData
+    as_of: pd.Timestamp
+
+
+def resolve_as_of(data: CRMData, as_of: str | pd.Timestamp | None = None) -> pd.Timestamp:
+    """The analysis date: the given one, else the day after the last dated event in the data.
+
+    Parameters
+    ----------
+    data : CRMData
+        Loaded or cleaned tables.
+    as_of : str or Timestamp, optional
+        An explicit date (ISO string such as ``"2025-12-31"``).
+
+    Returns
+    -------
+    pandas.Timestamp
+        Normalised to midnight.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["C1"], "order_date": pd.to_datetime(["2024-03-05 14:00"])})
+    >>> resolve_as_of(CRMData(transactions=tx))
+    Timestamp('2024-03-06 00:00:00')
+    >>> resolve_as_of(CRMData(transactions=tx), "2024-12-31")
+    Timestamp('2024-12-31 00:00:00')
+    """
+    if as_of is not None and not (isinstance(as_of, str) and as_of.strip() == ""):
+        return pd.Timestamp(as_of).normalize()
+    candidates = []
+    if data.transactions is not None and "order_date" in data.transactions:
+        candidates.append(data.transactions["order_date"].max())
+    if data.customers is not None:
+        for column in ("updated_at", "signup_date"):
+            if column in data.customers:
+                candidates.append(data.customers[column].max())
+    candidates = [c for c in candidates if pd.notna(c)]
+    if not candidates:
+        return pd.Timestamp.today().normalize()
+    return (max(candidates) + pd.Timedelta(days=1)).normalize()
+
+
+def prepare(data_source: str, as_of: str | None = None) -> ChapterData:
+    """Load and clean a source, and settle the as-of date: the first step of every chapter.
+
+    Parameters
+    ----------
+    data_source : str
+        Anything :func:`crm_analysis.load` accepts ("teaching", "cdnow", a folder, a file).
+    as_of : str, optional
+        Analysis date; by default the day after the last transaction.
+
+    Returns
+    -------
+    ChapterData
+
+    Examples
+    --------
+    >>> chapter = prepare("cdnow")  # doctest: +SKIP
+    >>> chapter.as_of  # doctest: +SKIP
+    Timestamp('1998-07-01 00:00:00')
+    """
+    from crm_analysis.cleaning import clean
+    from crm_analysis.loading import load
+
+    loaded = load(data_source)
+    cleaned = clean(loaded)
+    return ChapterData(loaded=loaded, clean=cleaned, as_of=resolve_as_of(cleaned, as_of))
+
+
+def tables_dir(output_dir: str | Path) -> Path:
+    """``output_dir/tables``, created if needed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> tables_dir(tempfile.mkdtemp()).name
+    'tables'
+    """
+    path = Path(output_dir) / "tables"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_table(frame: pd.DataFrame, name: str, output_dir: str | Path, *, index: bool = False) -> Path:
+    """Write a chapter's output table as UTF-8 CSV to ``output_dir/tables/name.csv``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table. Mask personal data first (:func:`crm_analysis.privacy.mask_pii`).
+    name : str
+        File stem, e.g. ``"segments"``.
+    output_dir : str or Path
+        The run's output folder.
+    index : bool, default False
+        Whether to write the index as a column.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = save_table(pd.DataFrame({"a": [1]}), "example", tempfile.mkdtemp())
+    >>> path.read_text().splitlines()
+    ['a', '1']
+    """
+    path = tables_dir(output_dir) / f"{name}.csv"
+    frame.to_csv(path, index=index, encoding="utf-8")
+    return path
+
+
+def note(message: str, *, kind: str = "note") -> str:
+    """Show a visible note in the report (e.g. what the data cannot support), and return its text.
+
+    Examples
+    --------
+    >>> note("No customers table: completeness cannot be checked.")  # doctest: +ELLIPSIS
+    '**Note:** No customers table: completeness cannot be checked.'
+    """
+    label = {"note": "Note", "warning": "Warning", "ok": "OK"}.get(kind, kind.title())
+    text = f"**{label}:** {message}"
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+
+        if get_ipython() is not None:
+            display(Markdown("> " + text))
+    except ImportError:  # plain Python without IPython: the returned text is enough
+        pass
+    return text
+
+
+def versions() -> pd.DataFrame:
+    """Versions of Python and the main packages, for the last cell of every chapter.
+
+    Examples
+    --------
+    >>> "pandas" in set(versions()["package"])
+    True
+    """
+    rows = [("python", platform.python_version())]
+    for package in _VERSION_PACKAGES:
+        try:
+            rows.append((package, metadata.version(package)))
+        except metadata.PackageNotFoundError:
+            rows.append((package, "not installed"))
+    return pd.DataFrame(rows, columns=["package", "version"])
