@@ -122,7 +122,7 @@ TABLES: dict[str, tuple[Field, ...]] = {
         Field("interaction_id", "string", False, "Interaction key; generated when absent", "I000981"),
         Field("customer_id", "string", True, "Customer concerned", "C000123"),
         Field("date", "date", True, "Date of the contact", "2024-05-02"),
-        Field("kind", "category", True, "inquiry, complaint, visit, care_call, feedback or other", "complaint", INTERACTION_KINDS),
+        Field("kind", "category", True, "Kind of contact", "complaint", INTERACTION_KINDS),
         Field("topic", "string", False, "What the contact was about", "delivery"),
         Field("satisfaction", "float", False, "Satisfaction score 1 (worst) to 5 (best)", "4"),
         Field("resolved", "bool", False, "Whether the matter was resolved", "true"),
