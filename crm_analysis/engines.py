@@ -43,7 +43,7 @@ def _summary_sql(relation: str, *, has_status: bool, end: pd.Timestamp, cal: pd.
         f""",
         CAST(COUNT(*) FILTER (WHERE d > DATE '{cal.date()}') AS BIGINT) AS frequency_holdout,
         COALESCE(AVG(a) FILTER (WHERE d > DATE '{cal.date()}'), 0.0) AS monetary_value_holdout,
-        {(end - cal).days / unit!r} AS duration_holdout"""
+        CAST({(end - cal).days / unit!r} AS DOUBLE) AS duration_holdout"""
         if holdout
         else ""
     )
@@ -66,8 +66,8 @@ def _summary_sql(relation: str, *, has_status: bool, end: pd.Timestamp, cal: pd.
     )
     SELECT customer_id,
         CAST(n_cal - 1 AS BIGINT) AS frequency,
-        DATE_DIFF('day', first_d, last_d) / {unit!r} AS recency,
-        DATE_DIFF('day', first_d, DATE '{cal.date()}') / {unit!r} AS "T",
+        DATE_DIFF('day', first_d, last_d) / CAST({unit!r} AS DOUBLE) AS recency,
+        DATE_DIFF('day', first_d, DATE '{cal.date()}') / CAST({unit!r} AS DOUBLE) AS "T",
         CASE WHEN n_cal > 1 THEN (value_cal - first_a) / (n_cal - 1) ELSE 0.0 END AS monetary_value
         {", frequency_holdout, monetary_value_holdout, duration_holdout" if holdout else ""}
     FROM per_customer
@@ -198,7 +198,7 @@ def rfm_summary_spark(
     sql = sql.replace("ARG_MIN(", "MIN_BY(").replace("CAST(customer_id AS VARCHAR)", "CAST(customer_id AS STRING)")
     sql = sql.replace("DATE_DIFF('day', first_d, last_d)", "DATEDIFF(last_d, first_d)")
     sql = sql.replace(f"DATE_DIFF('day', first_d, DATE '{cal.date()}')", f"DATEDIFF(DATE '{cal.date()}', first_d)")
-    sql = sql.replace('"T"', "`T`")
+    sql = sql.replace('"T"', "`T`")  # a plain 7.0 would be DECIMAL in Spark; the CASTs keep DOUBLE
     result = session.sql(sql)
     return _finish(result.toPandas()) if to_pandas else result
 
