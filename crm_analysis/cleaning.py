@@ -1,0 +1,711 @@
+"""Normalise loaded tables and quarantine the rows that cannot be used.
+
+``clean(data)`` returns a new :class:`~crm_analysis.crmdata.CRMData` whose tables meet
+``schema.contract(table, stage="clean")``. Every input row ends up either in its clean table (same
+``source_row``) or in ``data.quarantine`` with a reason a person can read; field values that
+cleaning blanks or changes in meaning are listed in ``data.issues``. :func:`row_accounting` checks
+the bookkeeping.
+
+Rules (deterministic, applied in this order):
+
+1. Text is normalised everywhere (:func:`normalize_text`: NFKC, trimmed, inner whitespace
+   collapsed). Formatting-only changes (spaces, case, phone punctuation) are not listed as issues.
+2. Quarantine, per table: a missing required value (``customer_id``; ``order_date`` and
+   ``amount`` of transactions; ``date`` and ``kind`` of interactions), quoting the unparseable value
+   when loading recorded one; exact duplicate lines (every column equal, the order id included, so
+   sources without order ids keep repeated purchases); a repeated ``customer_id`` in customers
+   (later rows); rows of transactions / interactions / exit_survey whose customer is not in the
+   customers table (orphans), when that table is present.
+3. Field fixes on the kept rows (value set missing, with an issue): malformed phone or e-mail,
+   birth date in the future (after ``as_of``), before 1900 or less than
+   :data:`MIN_AGE_AT_SIGNUP` years before ``signup_date``, a category value that matches no
+   allowed value or synonym, satisfaction outside 1–5. An unrecognised interaction ``kind`` becomes
+   ``other``. A negative amount with status ``completed`` gets status ``returned``.
+   Cancelled and returned lines stay: the status says what they are.
+
+Examples
+--------
+>>> normalize_phone("+86 138-1234-5678"), normalize_email(" Wei@Example.COM ")
+('13812345678', 'wei@example.com')
+>>> normalize_category("门店", "acquisition_channel"), normalize_category("女", "gender")
+('store_visit', 'female')
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from crm_analysis import schema
+from crm_analysis.crmdata import CRMData
+from crm_analysis.errors import CRMDataError
+from crm_analysis.loading import _FALSE, _TRUE, mask_value, parse_dates
+
+ISSUE_COLUMNS = ["table", "source_row", "column", "problem", "action"]
+QUARANTINE_COLUMNS = ["table", "source_row", "reason"]
+EARLIEST_BIRTH_DATE = pd.Timestamp("1900-01-01")
+MIN_AGE_AT_SIGNUP = 16  # years; a younger "customer" is a mistyped birth date
+
+# Synonyms after lower-casing and turning spaces / hyphens into underscores (see normalize_category).
+CATEGORY_SYNONYMS: dict[str, dict[str, str]] = {
+    "gender": {
+        "f": "female",
+        "female": "female",
+        "woman": "female",
+        "w": "female",
+        "女": "female",
+        "女性": "female",
+        "m": "male",
+        "male": "male",
+        "man": "male",
+        "男": "male",
+        "男性": "male",
+        "other": "other",
+        "x": "other",
+        "diverse": "other",
+        "non_binary": "other",
+        "nonbinary": "other",
+        "其他": "other",
+    },
+    "customer_type": {
+        "individual": "individual",
+        "person": "individual",
+        "personal": "individual",
+        "consumer": "individual",
+        "private": "individual",
+        "b2c": "individual",
+        "个人": "individual",
+        "个人客户": "individual",
+        "business": "business",
+        "company": "business",
+        "corporate": "business",
+        "organisation": "business",
+        "organization": "business",
+        "b2b": "business",
+        "企业": "business",
+        "公司": "business",
+        "企业客户": "business",
+        "单位": "business",
+    },
+    "acquisition_channel": {
+        "store_visit": "store_visit",
+        "store": "store_visit",
+        "walk_in": "store_visit",
+        "in_store": "store_visit",
+        "门店": "store_visit",
+        "到店": "store_visit",
+        "门店到访": "store_visit",
+        "phone": "phone",
+        "telephone": "phone",
+        "call": "phone",
+        "cold_call": "phone",
+        "电话": "phone",
+        "电话营销": "phone",
+        "web_form": "web_form",
+        "web": "web_form",
+        "website": "web_form",
+        "online_form": "web_form",
+        "网站": "web_form",
+        "官网": "web_form",
+        "网页表单": "web_form",
+        "在线表单": "web_form",
+        "referral": "referral",
+        "referred": "referral",
+        "推荐": "referral",
+        "转介绍": "referral",
+        "朋友推荐": "referral",
+        "trade_show": "trade_show",
+        "exhibition": "trade_show",
+        "fair": "trade_show",
+        "展会": "trade_show",
+        "会展": "trade_show",
+        "purchased_list": "purchased_list",
+        "bought_list": "purchased_list",
+        "list": "purchased_list",
+        "购买名单": "purchased_list",
+        "名单购买": "purchased_list",
+        "social_media": "social_media",
+        "social": "social_media",
+        "wechat": "social_media",
+        "weibo": "social_media",
+        "微信": "social_media",
+        "微博": "social_media",
+        "社交媒体": "social_media",
+        "other": "other",
+        "其他": "other",
+    },
+    "status": {
+        "completed": "completed",
+        "complete": "completed",
+        "paid": "completed",
+        "done": "completed",
+        "success": "completed",
+        "完成": "completed",
+        "已完成": "completed",
+        "已支付": "completed",
+        "成功": "completed",
+        "returned": "returned",
+        "return": "returned",
+        "refund": "returned",
+        "refunded": "returned",
+        "退货": "returned",
+        "已退货": "returned",
+        "退款": "returned",
+        "cancelled": "cancelled",
+        "canceled": "cancelled",
+        "cancel": "cancelled",
+        "void": "cancelled",
+        "取消": "cancelled",
+        "已取消": "cancelled",
+    },
+    "kind": {
+        "inquiry": "inquiry",
+        "enquiry": "inquiry",
+        "question": "inquiry",
+        "咨询": "inquiry",
+        "complaint": "complaint",
+        "投诉": "complaint",
+        "visit": "visit",
+        "拜访": "visit",
+        "上门": "visit",
+        "到访": "visit",
+        "care_call": "care_call",
+        "care": "care_call",
+        "follow_up": "care_call",
+        "回访": "care_call",
+        "关怀": "care_call",
+        "关怀电话": "care_call",
+        "feedback": "feedback",
+        "反馈": "feedback",
+        "评价": "feedback",
+        "other": "other",
+        "其他": "other",
+    },
+    "reason_category": {
+        "price": "price",
+        "expensive": "price",
+        "too_expensive": "price",
+        "价格": "price",
+        "太贵": "price",
+        "价格太高": "price",
+        "service": "service",
+        "attitude": "service",
+        "dissatisfaction": "service",
+        "服务": "service",
+        "态度": "service",
+        "服务差": "service",
+        "quality": "quality",
+        "质量": "quality",
+        "产品质量": "quality",
+        "competitor": "competitor",
+        "竞争对手": "competitor",
+        "竞品": "competitor",
+        "relocation": "relocation",
+        "moved": "relocation",
+        "搬家": "relocation",
+        "搬迁": "relocation",
+        "no_longer_needed": "no_longer_needed",
+        "not_needed": "no_longer_needed",
+        "不再需要": "no_longer_needed",
+        "不需要": "no_longer_needed",
+        "other": "other",
+        "其他": "other",
+    },
+}
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_EMAIL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([a-z0-9-]+\.)+[a-z]{2,}")
+
+
+# --------------------------------------------------------------------------- scalar normalisers
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def normalize_text(value: object) -> str | None:
+    """Trim, collapse inner whitespace and apply NFKC (full-width characters become half-width).
+
+    Parameters
+    ----------
+    value : object
+        Any value; non-strings are converted with ``str``.
+
+    Returns
+    -------
+    str or None
+        None for missing or blank values.
+
+    Examples
+    --------
+    >>> normalize_text("  Ｓｈａｎｇｈａｉ \\u3000 Pudong "), normalize_text("   ")
+    ('Shanghai Pudong', None)
+    """
+    if _missing(value):
+        return None
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(value))).strip()
+    return text or None
+
+
+def normalize_phone(value: object) -> str | None:
+    """Normalise a phone number; None when malformed.
+
+    Chinese mobiles become 11 digits (``+86``, ``0086``, ``86``, spaces, dashes, dots and brackets
+    removed). Numbers written internationally (``+`` or ``00``) that are not Chinese mobiles keep
+    their digits with a leading ``+`` when they have 8–15 digits (the E.164 limit), e.g. a landline
+    ``+86 21 1234 5678`` -> ``+862112345678`` or ``+44 20 7946 0958`` -> ``+442079460958``.
+    Anything else is None: letters, a mobile with 10 or 12 digits, and domestic numbers that are not
+    mobiles (``0``-prefixed landline-like numbers are how mobiles get mistyped in the teaching data,
+    so a landline must be written with its country code to be kept).
+
+    Parameters
+    ----------
+    value : object
+        The raw number.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> [normalize_phone(v) for v in ["0086 138.1234.5678", "03812345678", "+44 20 7946 0958", "1381234567"]]
+    ['13812345678', None, '+442079460958', None]
+    """
+    text = normalize_text(value)
+    if text is None:
+        return None
+    text = re.sub(r"^(\d+)\.0$", r"\1", text)  # numbers that went through a spreadsheet
+    compact = re.sub(r"[\s\-.()/]", "", text)
+    if not re.fullmatch(r"\+?\d+", compact):
+        return None
+    international = compact.startswith("+") or compact.startswith("00")
+    digits = compact.lstrip("+")
+    if compact.startswith("00"):
+        digits = digits[2:]
+    if international or (len(digits) == 13 and digits.startswith("86")):
+        if digits.startswith("86") and _MOBILE.fullmatch(digits[2:]):
+            return digits[2:]
+        return "+" + digits if international and 8 <= len(digits) <= 15 else None
+    return digits if _MOBILE.fullmatch(digits) else None
+
+
+def normalize_email(value: object) -> str | None:
+    """Trim and lower-case an e-mail address; None if it is not a plausible address.
+
+    Parameters
+    ----------
+    value : object
+        The raw address.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> normalize_email(" Zhang.Wei@Example.COM "), normalize_email("zhang@@example"), normalize_email("a@b")
+    ('zhang.wei@example.com', None, None)
+    """
+    text = normalize_text(value)
+    if text is None:
+        return None
+    text = text.lower()
+    return text if _EMAIL.fullmatch(text) else None
+
+
+def normalize_category(value: object, column: str) -> str | None:
+    """Map a category value to its canonical spelling for ``column``; None if it matches nothing.
+
+    Case, surrounding and inner spaces and hyphens are ignored (``"Store visit"``, ``"store-visit"``
+    -> ``store_visit``); synonyms, including Chinese ones, are in :data:`CATEGORY_SYNONYMS`.
+
+    Parameters
+    ----------
+    value : object
+        Raw value.
+    column : str
+        A category column: gender, customer_type, acquisition_channel, status, kind, reason_category.
+
+    Returns
+    -------
+    str or None
+
+    Raises
+    ------
+    KeyError
+        If ``column`` is not a category column.
+
+    Examples
+    --------
+    >>> normalize_category("Store visit", "acquisition_channel"), normalize_category("M", "gender")
+    ('store_visit', 'male')
+    >>> normalize_category("已取消", "status"), normalize_category("??", "status") is None
+    ('cancelled', True)
+    """
+    synonyms = CATEGORY_SYNONYMS[column]
+    text = normalize_text(value)
+    if text is None:
+        return None
+    return synonyms.get(re.sub(r"[\s\-]+", "_", text.lower()))
+
+
+def normalize_bool(value: object) -> bool | None:
+    """Read a yes/no value (``是``/``Yes``/``Y``/``1``/``true`` are True); None if unrecognised.
+
+    Examples
+    --------
+    >>> normalize_bool("是"), normalize_bool("N"), normalize_bool("perhaps")
+    (True, False, None)
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = normalize_text(value)
+    if text is None:
+        return None
+    text = text.lower()
+    return True if text in _TRUE else False if text in _FALSE else None
+
+
+def normalize_date(value: object) -> pd.Timestamp | None:
+    """Parse one date the way the loader does (:func:`crm_analysis.loading.parse_dates`).
+
+    Examples
+    --------
+    >>> normalize_date("2024年3月18日"), normalize_date("2023-13-45")
+    (Timestamp('2024-03-18 00:00:00'), None)
+    """
+    if _missing(value):
+        return None
+    parsed = parse_dates(pd.Series([value], dtype=object)).iloc[0]
+    return None if pd.isna(parsed) else parsed
+
+
+# --------------------------------------------------------------------------- vectorised helpers
+def _map_unique(values: pd.Series, func: Callable[[object], object]) -> pd.Series:
+    """Apply a scalar normaliser once per distinct value (fast on long, repetitive columns)."""
+    uniques = values.dropna().unique()
+    mapping = {u: func(u) for u in uniques}
+    return values.map(mapping).astype("string")
+
+
+class _Book:
+    """Collects quarantine and issue rows for one table."""
+
+    def __init__(self, table: str, frame: pd.DataFrame, load_issues: pd.DataFrame | None):
+        self.table = table
+        self.reasons = pd.Series(pd.NA, index=frame.index, dtype="string")
+        self.issues: list[pd.DataFrame] = []
+        self.load_problems: dict[str, pd.Series] = {}
+        if load_issues is not None and len(load_issues):
+            mine = load_issues[load_issues["table"] == self.table]
+            for column, group in mine.groupby("column"):
+                self.load_problems[str(column)] = group.drop_duplicates("source_row").set_index("source_row")["problem"]
+
+    def reject(self, mask: pd.Series, reason: pd.Series | str) -> None:
+        """Quarantine rows in ``mask`` that are still kept (the first reason stands)."""
+        take = mask & self.reasons.isna()
+        if take.any():
+            self.reasons[take] = reason[take] if isinstance(reason, pd.Series) else reason
+
+    @property
+    def kept(self) -> pd.Series:
+        return self.reasons.isna()
+
+    def require(self, frame: pd.DataFrame, column: str) -> None:
+        """Quarantine rows missing ``column``; quote the unparseable value the loader saw, if any."""
+        missing = frame[column].isna() & self.kept
+        if not missing.any():
+            return
+        reason = pd.Series(f"missing {column}", index=frame.index, dtype="string")
+        seen = self.load_problems.get(column)
+        if seen is not None:
+            quoted = seen.reindex(frame.index)
+            reason = reason.where(quoted.isna(), column + " " + quoted.astype("string"))
+        self.reject(missing, reason)
+
+    def issue(self, mask: pd.Series, column: str, problem: pd.Series | str, action: str) -> None:
+        mask = mask & self.kept
+        if not mask.any():
+            return
+        problems = problem[mask] if isinstance(problem, pd.Series) else problem
+        self.issues.append(
+            pd.DataFrame(
+                {
+                    "table": self.table,
+                    "source_row": mask.index[mask].to_numpy(dtype="int64"),
+                    "column": column,
+                    "problem": np.asarray(problems, dtype=object) if not isinstance(problems, str) else problems,
+                    "action": action,
+                }
+            )
+        )
+
+    def quarantine(self) -> pd.DataFrame:
+        out = self.reasons.dropna()
+        return pd.DataFrame({"table": self.table, "source_row": out.index.to_numpy(dtype="int64"), "reason": out})
+
+
+def _quote(column: str, values: pd.Series) -> pd.Series:
+    return values.astype("string").map(lambda v: repr(mask_value(column, v)), na_action="ignore").astype("string")
+
+
+def _blank_invalid(
+    frame: pd.DataFrame, book: _Book, column: str, normalised: pd.Series, what: str = "malformed"
+) -> pd.DataFrame:
+    """Replace ``column`` by ``normalised``; values that normalise to None are blanked with an issue."""
+    if column not in frame:
+        return frame
+    bad = frame[column].notna() & normalised.isna()
+    book.issue(bad, column, f"{column} " + _quote(column, frame[column]) + f" {what}", "set missing")
+    return frame.assign(**{column: normalised})
+
+
+def _categories(frame: pd.DataFrame, book: _Book, columns: list[str]) -> pd.DataFrame:
+    for column in columns:
+        if column in frame:
+            normalised = _map_unique(frame[column], lambda v, c=column: normalize_category(v, c))
+            frame = _blank_invalid(frame, book, column, normalised, "is not a known category")
+    return frame
+
+
+def _texts(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    kinds = schema.column_kinds(table)
+    cols = [c for c, k in kinds.items() if k == "string" and c in frame and c not in ("phone", "email")]
+    return frame.assign(**{c: _map_unique(frame[c], normalize_text) for c in cols})
+
+
+def _exact_duplicates(frame: pd.DataFrame, book: _Book) -> None:
+    """Quarantine later copies of identical lines, naming the row of the first copy."""
+    kept = frame[book.kept]
+    if kept.empty:
+        return
+    hashes = pd.util.hash_pandas_object(kept, index=False)
+    dup = hashes.duplicated(keep="first")
+    if not dup.any():
+        return
+    first = pd.Series(hashes.index, index=hashes.to_numpy()).groupby(level=0).first()
+    first_row = hashes.map(first)
+    reason = "exact duplicate of row " + first_row.astype("Int64").astype("string")
+    book.reject(dup.reindex(frame.index, fill_value=False), reason.reindex(frame.index))
+
+
+def _orphans(frame: pd.DataFrame, book: _Book, customer_ids: pd.Series | None, what: str) -> None:
+    if customer_ids is None:
+        return
+    orphan = ~frame["customer_id"].isin(customer_ids) & frame["customer_id"].notna()
+    reason = "customer_id " + frame["customer_id"] + f" not in the customers table (orphan {what})"
+    book.reject(orphan.astype(bool), reason)
+
+
+# --------------------------------------------------------------------------- per-table rules
+def _clean_customers(frame: pd.DataFrame, book: _Book, as_of: pd.Timestamp) -> pd.DataFrame:
+    frame = _texts(frame, "customers")
+    book.require(frame, "customer_id")
+    ids = frame["customer_id"].where(book.kept)
+    repeated = ids.duplicated(keep="first") & ids.notna()
+    first = pd.Series(ids.index, index=ids.to_numpy()).loc[lambda s: s.index.notna()].groupby(level=0).first()
+    book.reject(
+        repeated,
+        "duplicate customer_id " + ids + " (first at row " + ids.map(first).astype("Int64").astype("string") + ")",
+    )
+    frame = _blank_invalid(frame, book, "phone", _map_unique(frame["phone"], normalize_phone))
+    frame = _blank_invalid(frame, book, "email", _map_unique(frame["email"], normalize_email))
+    birth = frame["birth_date"]
+    future, ancient = birth > as_of, birth < EARLIEST_BIRTH_DATE
+    shown = birth.dt.strftime("%Y-%m-%d")
+    book.issue(future, "birth_date", "birth_date " + shown + f" is after {as_of:%Y-%m-%d}", "set missing")
+    book.issue(ancient, "birth_date", "birth_date " + shown + " is before 1900", "set missing")
+    young = (birth > frame["signup_date"] - pd.DateOffset(years=MIN_AGE_AT_SIGNUP)).fillna(False) & ~future
+    problem = "birth_date " + shown + f" is less than {MIN_AGE_AT_SIGNUP} years before signup_date"
+    book.issue(young, "birth_date", problem, "set missing")
+    frame = frame.assign(birth_date=birth.mask(future | ancient | young))
+    return _categories(frame, book, ["gender", "customer_type", "acquisition_channel"])
+
+
+def _clean_transactions(frame: pd.DataFrame, book: _Book, customer_ids: pd.Series | None) -> pd.DataFrame:
+    frame = _texts(frame, "transactions")
+    for column in schema.required_columns("transactions"):
+        book.require(frame, column)
+    _exact_duplicates(frame, book)
+    _orphans(frame, book, customer_ids, "transaction")
+    frame = _categories(frame, book, ["status"])
+    negative = (frame["amount"] < 0).fillna(False) & (frame["status"] == "completed").fillna(False)
+    book.issue(negative, "status", "negative amount with status completed", "status set to returned")
+    return frame.assign(status=frame["status"].mask(negative & book.kept, "returned"))
+
+
+def _clean_interactions(frame: pd.DataFrame, book: _Book, customer_ids: pd.Series | None) -> pd.DataFrame:
+    frame = _texts(frame, "interactions")
+    for column in schema.required_columns("interactions"):
+        book.require(frame, column)
+    _exact_duplicates(frame, book)
+    _orphans(frame, book, customer_ids, "interaction")
+    kind = _map_unique(frame["kind"], lambda v: normalize_category(v, "kind"))
+    unknown = frame["kind"].notna() & kind.isna()
+    book.issue(unknown, "kind", "kind " + _quote("kind", frame["kind"]) + " is not a known kind", "set to other")
+    frame = frame.assign(kind=kind.mask(unknown, "other"))
+    score = frame["satisfaction"]
+    outside = ((score < 1) | (score > 5)).fillna(False)
+    book.issue(outside, "satisfaction", "satisfaction " + score.astype("string") + " outside 1-5", "set missing")
+    return frame.assign(satisfaction=score.mask(outside))
+
+
+def _clean_exit_survey(frame: pd.DataFrame, book: _Book, customer_ids: pd.Series | None) -> pd.DataFrame:
+    frame = _texts(frame, "exit_survey")
+    for column in schema.required_columns("exit_survey"):
+        book.require(frame, column)
+    _exact_duplicates(frame, book)
+    _orphans(frame, book, customer_ids, "exit survey answer")
+    return _categories(frame, book, ["reason_category"])
+
+
+def _default_as_of(data: CRMData) -> pd.Timestamp:
+    """The latest date in the data, capped at today (so the result does not depend on the run date)."""
+    latest = []
+    for table, columns in {
+        "transactions": ["order_date"],
+        "interactions": ["date"],
+        "exit_survey": ["date"],
+        "customers": ["signup_date", "updated_at"],
+    }.items():
+        frame = getattr(data, table)
+        if frame is not None:
+            latest += [frame[c].max() for c in columns if c in frame]
+    today = pd.Timestamp(date.today())
+    found = [d for d in latest if not pd.isna(d)]
+    return min(max(found), today) if found else today
+
+
+def _restore_dtypes(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    wanted = {f.name: schema._PANDERA_DTYPES[f.kind] for f in schema.fields(table)}
+    return frame.astype({c: d for c, d in wanted.items() if c in frame and str(frame[c].dtype) != d})
+
+
+def clean(data: CRMData, *, as_of: object = None) -> CRMData:
+    """Normalise values and quarantine unusable rows (rules in the module docstring).
+
+    Parameters
+    ----------
+    data : CRMData
+        Loaded data (:func:`crm_analysis.load`).
+    as_of : date-like, optional
+        Reference date for "birth date in the future"; default: the latest date in the data,
+        capped at today.
+
+    Returns
+    -------
+    CRMData
+        Clean tables (same ``source_row`` index) meeting the clean contracts, ``quarantine``
+        (table, source_row, reason), ``issues`` (the loader's plus cleaning's), ``rows_in`` kept.
+
+    Raises
+    ------
+    CRMDataError
+        If the row accounting does not balance (a bug, never expected).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crm_analysis import schema
+    >>> tx = schema.empty_table("transactions").reindex(pd.Index([2, 3, 4], name="source_row"))
+    >>> tx = tx.assign(customer_id=pd.array(["C1", None, "C1"], dtype="string"),
+    ...                order_date=pd.to_datetime(["2024-01-02"] * 3),
+    ...                amount=pd.array([5.0, 5.0, -2.0], dtype="Float64"),
+    ...                status=pd.array(["completed"] * 3, dtype="string"))
+    >>> out = clean(CRMData(transactions=tx))
+    >>> out.quarantine["reason"].tolist(), out.transactions["status"].tolist()
+    (['missing customer_id'], ['completed', 'returned'])
+    """
+    as_of = _default_as_of(data) if as_of is None else pd.Timestamp(as_of)
+    books: dict[str, _Book] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    for table, frame in data.tables().items():
+        book = books[table] = _Book(table, frame, data.issues)
+        if table == "customers":
+            tables[table] = _clean_customers(frame, book, as_of)
+    customer_ids = None
+    if "customers" in tables:
+        customer_ids = tables["customers"]["customer_id"][books["customers"].kept].dropna()
+    cleaners = {
+        "transactions": _clean_transactions,
+        "interactions": _clean_interactions,
+        "exit_survey": _clean_exit_survey,
+    }
+    for table, cleaner in cleaners.items():
+        if table in books:
+            tables[table] = cleaner(data.tables()[table], books[table], customer_ids)
+    clean_tables = {}
+    for table, frame in tables.items():
+        kept = _restore_dtypes(frame[books[table].kept], table)
+        clean_tables[table] = schema.contract(table, stage="clean").validate(kept)
+    quarantine = _frame([b.quarantine() for b in books.values()], QUARANTINE_COLUMNS)
+    issues = _frame([data.issues, *[p for b in books.values() for p in b.issues]], ISSUE_COLUMNS)
+    result = data.with_tables(**clean_tables, quarantine=quarantine, issues=issues, rows_in=dict(data.rows_in))
+    row_accounting(result)
+    return result
+
+
+def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else "string") for c in columns})
+    out = pd.concat([p[columns] for p in parts], ignore_index=True)
+    return out.astype({c: "int64" if c == "source_row" else "string" for c in columns})
+
+
+def row_accounting(data: CRMData) -> pd.DataFrame:
+    """Rows read, kept and quarantined per table; raises if they do not add up.
+
+    Parameters
+    ----------
+    data : CRMData
+        Cleaned data (loaded data has an empty quarantine and balances trivially).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns table, rows_in, rows_clean, rows_quarantined.
+
+    Raises
+    ------
+    CRMDataError
+        If rows_in != rows_clean + rows_quarantined for a table, or a row is both kept and quarantined.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row_accounting(CRMData(transactions=pd.DataFrame({"customer_id": ["C1"]})))["rows_clean"].tolist()
+    [1]
+    """
+    quarantine = data.quarantine if data.quarantine is not None else pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    records = []
+    tables = data.tables()
+    for table in dict.fromkeys([*data.rows_in, *tables]):
+        frame = tables.get(table)
+        rejected = quarantine.loc[quarantine["table"] == table, "source_row"]
+        kept = 0 if frame is None else len(frame)
+        both = 0 if frame is None else int(frame.index.isin(rejected).sum())
+        records.append((table, data.rows_in.get(table, kept), kept, len(rejected), both))
+    out = pd.DataFrame(records, columns=["table", "rows_in", "rows_clean", "rows_quarantined", "both"])
+    wrong = out[(out["rows_in"] != out["rows_clean"] + out["rows_quarantined"]) | (out["both"] > 0)]
+    if len(wrong):
+        raise CRMDataError(f"row accounting does not balance ({data.source}):\n{wrong.to_string(index=False)}")
+    return out.drop(columns="both")
+
+
+__all__ = [
+    "CATEGORY_SYNONYMS",
+    "clean",
+    "normalize_bool",
+    "normalize_category",
+    "normalize_date",
+    "normalize_email",
+    "normalize_phone",
+    "normalize_text",
+    "row_accounting",
+]
