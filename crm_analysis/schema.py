@@ -21,10 +21,15 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import pandas as pd
-import pandera.pandas as pa
+
+# pandera imports pyspark.pandas when pyspark (our optional Spark extra) is installed, and that
+# warns about pandas 3 on every import; this project never uses pyspark.pandas.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+import pandera.pandas as pa  # noqa: E402
 
 
 @dataclass(frozen=True)

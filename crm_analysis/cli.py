@@ -1,0 +1,257 @@
+"""The ``crm-analysis`` command line.
+
+Subcommands::
+
+    crm-analysis run        execute the chapter notebooks into a report folder
+    crm-analysis generate   write a synthetic data set of any size
+
+Each subcommand is a ``_add_<name>(subparsers)`` function that declares its options
+and sets ``func`` to the function doing the work; :func:`main` dispatches. A later
+``student-notebooks OUT`` subcommand slots in the same way (see ``_SUBCOMMANDS``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from crm_analysis import __version__, paths
+
+PROG = "crm-analysis"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A command cannot run as asked; the message is printed and the exit code is 2."""
+
+
+def parse_chapters(spec: str) -> list[str]:
+    """Split a ``--chapters`` value: ``"01,03"`` or ``"1 3"`` into ``["01", "03"]``-like items.
+
+    Parameters
+    ----------
+    spec : str
+        Comma- or space-separated chapter numbers or names.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If no chapter is named.
+
+    Examples
+    --------
+    >>> parse_chapters("01, 3")
+    ['01', '3']
+    """
+    items = [part for part in spec.replace(",", " ").split() if part]
+    if not items:
+        raise argparse.ArgumentTypeError("name at least one chapter, e.g. --chapters 01,03")
+    return items
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {value}")
+    return value
+
+
+# --------------------------------------------------------------------------- run
+def _add_run(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "run",
+        help="execute the chapter notebooks into a report folder",
+        description="Execute the chapter notebooks (notebooks/NN_*.ipynb) with papermill and write "
+        "executed notebooks, HTML reports, index.html, tables/ and run.json into a new folder.",
+    )
+    p.add_argument(
+        "--data", default="teaching", metavar="SOURCE", help='"teaching" (default), "cdnow", a folder or a file'
+    )
+    p.add_argument(
+        "--as-of", default=None, metavar="DATE", help="analysis date, ISO (default: the day after the last transaction)"
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help=f"report folder, new or empty (default: {paths.REPORTS_DIR}/<YYYYmmdd-HHMMSS>)",
+    )
+    p.add_argument(
+        "--chapters",
+        type=parse_chapters,
+        default=None,
+        metavar="LIST",
+        help="chapters to run by number, e.g. 01,03 (default: all)",
+    )
+    p.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="notebook parameter; VALUE is read like papermill's -p "
+        "(True/False/None, int, float, else text); repeatable",
+    )
+    p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML reports")
+    p.add_argument(
+        "--notebooks-dir",
+        default=str(paths.NOTEBOOKS_DIR),
+        metavar="DIR",
+        help="where the chapter notebooks are (default: %(default)s)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or status lines")
+    p.set_defaults(func=_cmd_run)
+
+
+def _cmd_run(args: argparse.Namespace, err: TextIO) -> int:
+    from crm_analysis.runner import RunError, parse_value, run_report
+
+    params = {name: parse_value(value) for name, value in args.parameter}
+    try:
+        result = run_report(
+            data_source=args.data,
+            as_of=args.as_of,
+            out_dir=args.out,
+            chapters=args.chapters,
+            parameters=params,
+            show_code=args.show_code,
+            notebooks_dir=args.notebooks_dir,
+            progress=not args.quiet,
+        )
+    except RunError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"report: {result.index_html}", file=err)
+    if result.ok:
+        return EXIT_OK
+    for chapter in result.failed:
+        print(f"{PROG}: chapter {chapter.name} failed: {chapter.error}", file=err)
+    names = ", ".join(c.name for c in result.failed)
+    print(
+        f"{PROG}: {len(result.failed)} of {len(result.chapters)} chapters failed ({names}); see {result.run_json}",
+        file=err,
+    )
+    return EXIT_FAILED
+
+
+# ---------------------------------------------------------------------- generate
+def _add_generate(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "generate",
+        help="write a synthetic CRM data set",
+        description="Generate synthetic customers, transactions, interactions and exit surveys "
+        "(the teaching data's generator) at any size, written in chunks.",
+    )
+    p.add_argument("--customers", type=_positive_int, required=True, metavar="N", help="number of customers")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (new or empty unless --force)")
+    p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (default: parquet)")
+    p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: the generator's)")
+    p.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=None,
+        metavar="K",
+        help="customers generated per chunk (default: the generator's)",
+    )
+    p.add_argument("--force", action="store_true", help="write into a non-empty folder")
+    p.set_defaults(func=_cmd_generate)
+
+
+def _cmd_generate(args: argparse.Namespace, err: TextIO) -> int:
+    out = Path(args.out).expanduser()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
+        raise CommandError(f"output folder {out} exists and is not empty; use --force to write into it anyway")
+    try:  # imported here so that `crm-analysis run` never pays for (or depends on) the generator
+        from crm_analysis import synth
+    except ImportError as exc:
+        raise CommandError(f"the data generator (crm_analysis.synth) is not available: {exc}") from exc
+    if not hasattr(synth, "generate_to_dir"):
+        raise CommandError("this version of crm_analysis.synth has no generate_to_dir()")
+    kwargs: dict[str, Any] = {
+        "n_customers": args.customers,
+        "seed": synth.DEFAULT_SEED if args.seed is None else args.seed,
+        "fmt": args.format,
+        "progress": True,
+    }
+    if args.chunk_size is not None:
+        kwargs["chunk_size"] = args.chunk_size
+    synth.generate_to_dir(out, **kwargs)
+    print(f"wrote {args.customers} customers ({args.format}) to {out.resolve()}", file=err)
+    return EXIT_OK
+
+
+# A later `student-notebooks OUT` subcommand is added here as `_add_student_notebooks`.
+_SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (_add_run, _add_generate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["run", "--chapters", "01,03", "-p", "seed", "7"])
+    >>> args.chapters, args.parameter
+    (['01', '03'], [['seed', '7']])
+    """
+    parser = argparse.ArgumentParser(prog=PROG, description="Customer-relationship analytics workbook.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in _SUBCOMMANDS:
+        add(subparsers)
+    return parser
+
+
+def _show_warning(message: Any, category: type[Warning], *_: Any, **__: Any) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success, 1 if a chapter failed, 2 for a usage error (bad option, unknown
+        chapter, occupied output folder); ``--help`` and ``--version`` return 0.
+
+    Examples
+    --------
+    >>> main(["run", "--chapters", "01", "--notebooks-dir", "no/such/folder"])
+    2
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help and on usage errors; return the code instead
+        return int(exc.code or 0)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning  # one readable line instead of file:line: UserWarning
+        try:
+            return args.func(args, sys.stderr)
+        except CommandError as exc:
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+
+
+if __name__ == "__main__":  # python -m crm_analysis.cli, when the console script is not installed
+    sys.exit(main())

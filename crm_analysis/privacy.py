@@ -1,0 +1,337 @@
+"""Privacy masking (客户信息保密): reports never show raw names, phone numbers or e-mails.
+
+Every table a chapter displays or exports goes through :func:`mask_pii` first; only a
+notebook run with ``show_pii=True`` shows the raw values. The maskers work on a
+pandas Series (vectorised, NA-safe) or on a single string, which is handy in the
+console::
+
+    >>> mask_phone("13812345678")
+    '138****5678'
+    >>> mask_email("zhang.wei@example.com")
+    'z***@example.com'
+    >>> mask_name("张伟")
+    '张*'
+
+:func:`pseudonymise` replaces values by a keyed hash when rows must stay linkable
+(the same customer gets the same code) without showing who they are, and
+:func:`find_raw_pii` is what the report privacy test uses to check a rendered
+report for leaked values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crm_analysis.schema import PII_COLUMNS
+
+MASK = "***"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# A mainland mobile number behind a +86 / 0086 country code: the code is dropped before masking.
+_COUNTRY_CODE = r"^(?:0086|86)(?=1\d{10}$)"
+# Phone candidates shorter than this are not searched: a short digit run ("12") occurs everywhere.
+_MIN_PHONE_DIGITS = 6
+
+
+def _as_string_series(values: Any) -> tuple[pd.Series, bool]:
+    """Return ``values`` as a ``string`` Series and whether the input was a single value."""
+    if isinstance(values, pd.Series):
+        series = values
+    elif isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        return pd.Series([values], dtype="object").astype("string"), True
+    else:
+        series = pd.Series(list(values), dtype="object")
+    if pd.api.types.is_float_dtype(series.dtype):
+        # Phones read from Excel/CSV often arrive as floats (1.3812345678e10): drop the ".0".
+        whole = series.dropna()
+        if (whole == np.floor(whole)).all():
+            series = series.astype("Int64")
+    return series.astype("string"), False
+
+
+def _result(series: pd.Series, scalar: bool) -> Any:
+    return series.iloc[0] if scalar else series
+
+
+def mask_phone(values: Any) -> Any:
+    """Mask phone numbers: ``13812345678`` becomes ``138****5678``.
+
+    Spaces, dashes, brackets and a ``+86`` / ``0086`` country code are removed first.
+    An 11-digit number keeps its first 3 and last 4 digits; any other number keeps
+    only its last 2 digits (all digits masked when it has 2 or fewer). A value
+    without any digit is replaced by ``***``.
+
+    Parameters
+    ----------
+    values : str or pandas.Series or iterable of str
+        Phone numbers; missing values stay missing.
+
+    Returns
+    -------
+    str or pandas.Series
+        The masked value(s), a single value for a single input, else a ``string``
+        Series with the input's index.
+
+    Examples
+    --------
+    >>> mask_phone("+86 138-1234-5678")
+    '138****5678'
+    >>> mask_phone(pd.Series(["6552 9988", "12", None, "n/a"])).tolist()
+    ['******88', '**', <NA>, '***']
+    """
+    series, scalar = _as_string_series(values)
+    digits = series.str.replace(r"\D", "", regex=True).str.replace(_COUNTRY_CODE, "", regex=True)
+    n = digits.str.len().fillna(-1)  # -1 for missing values, which stay missing below
+    eleven = digits.str.slice(0, 3) + "****" + digits.str.slice(-4)
+    other = digits.str.replace(r"\d(?=\d{2})", "*", regex=True)
+    tiny = digits.str.replace(r"\d", "*", regex=True)
+    masked = other.mask(n == 11, eleven).mask(n <= 2, tiny).mask(n == 0, MASK).where(series.notna())
+    return _result(masked, scalar)
+
+
+def mask_email(values: Any) -> Any:
+    """Mask e-mail addresses: ``zhang.wei@example.com`` becomes ``z***@example.com``.
+
+    The first character of the local part and the domain are kept. A value that is
+    not a well-formed address is masked entirely (``***``).
+
+    Parameters
+    ----------
+    values : str or pandas.Series or iterable of str
+        E-mail addresses; missing values stay missing.
+
+    Returns
+    -------
+    str or pandas.Series
+        The masked value(s), a single value for a single input, else a ``string`` Series.
+
+    Examples
+    --------
+    >>> mask_email(" Zhang.Wei@Example.com ")
+    'Z***@Example.com'
+    >>> mask_email(pd.Series(["no-at-sign", "a@b", None])).tolist()
+    ['***', '***', <NA>]
+    """
+    series, scalar = _as_string_series(values)
+    clean = series.str.strip()
+    valid = clean.str.match(_EMAIL).fillna(False).astype(bool)
+    masked = clean.str.replace(r"^([^@])[^@]*@", rf"\1{MASK}@", regex=True)
+    masked = masked.where(valid, MASK).where(series.notna())
+    return _result(masked.astype("string"), scalar)
+
+
+def _mask_word(match: re.Match[str]) -> str:
+    # At most three stars, so a mask does not reveal how long a name is.
+    return match.group(1) + "*" * min(len(match.group(2)), 3)
+
+
+def mask_name(values: Any) -> Any:
+    """Mask personal names, keeping the first character of each word.
+
+    Each following character becomes ``*`` (at most three per word, so the length of a
+    long name is not revealed): ``张伟`` becomes ``张*``, ``Zhang Wei`` becomes ``Z*** W**``.
+
+    Parameters
+    ----------
+    values : str or pandas.Series or iterable of str
+        Names; missing values stay missing.
+
+    Returns
+    -------
+    str or pandas.Series
+        The masked value(s), a single value for a single input, else a ``string`` Series.
+
+    Examples
+    --------
+    >>> mask_name("Zhang Wei")
+    'Z*** W**'
+    >>> mask_name(pd.Series(["欧阳娜娜", "李", None])).tolist()
+    ['欧***', '李', <NA>]
+    """
+    series, scalar = _as_string_series(values)
+    masked = series.str.strip().str.replace(r"(\S)(\S*)", _mask_word, regex=True)
+    return _result(masked, scalar)
+
+
+def pseudonymise(values: Any, key: str | bytes, *, prefix: str = "c_", length: int = 8) -> pd.Series:
+    """Replace values by a keyed hash (HMAC-SHA256), e.g. ``c_3f9a1b2c``.
+
+    The same value always gets the same code under the same key, so tables stay
+    joinable, but without the key nobody can recompute the codes from a list of
+    known phone numbers (which a plain hash would allow). Values are hashed as
+    given: normalise them first if ``138-1234-5678`` and ``13812345678`` should match.
+
+    Parameters
+    ----------
+    values : pandas.Series or iterable of str
+        Values to replace; missing values stay missing.
+    key : str or bytes
+        The secret key. Keep it out of the report and out of version control.
+    prefix : str, default "c_"
+        Put before the hex digits.
+    length : int, default 8
+        Number of hex digits kept (1 to 64).
+
+    Returns
+    -------
+    pandas.Series
+        ``string`` Series of codes, with the input's index.
+
+    Raises
+    ------
+    ValueError
+        If ``key`` is empty or ``length`` is out of range.
+
+    Examples
+    --------
+    >>> codes = pseudonymise(["13812345678", "13812345678", None], key="course-key")
+    >>> codes[0] == codes[1], codes[0].startswith("c_"), len(codes[0]), codes[2]
+    (True, True, 10, <NA>)
+    >>> pseudonymise(["13812345678"], key="other-key")[0] == codes[0]
+    False
+    """
+    if not key:
+        raise ValueError("pseudonymise needs a non-empty key (a secret kept out of the report)")
+    if not 1 <= length <= 64:
+        raise ValueError(f"length must be between 1 and 64 hex digits, got {length}")
+    key_bytes = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    series, _ = _as_string_series(values)
+    # Hash each distinct value once; most columns repeat values (customer ids in transactions).
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    hashed = np.array(
+        [prefix + hmac.new(key_bytes, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:length] for u in uniques]
+        + [None],
+        dtype=object,
+    )
+    return pd.Series(hashed[codes], index=series.index, dtype="string", name=series.name)
+
+
+def _masker_for(column: str) -> Callable[[Any], Any]:
+    """Pick the masker from a column's name: phone, e-mail, otherwise name-style."""
+    lowered = column.lower()
+    if any(word in lowered for word in ("phone", "mobile", "tel")):
+        return mask_phone
+    if "mail" in lowered:
+        return mask_email
+    return mask_name
+
+
+def mask_pii(
+    df: pd.DataFrame,
+    *,
+    show_pii: bool = False,
+    columns: Sequence[str] = PII_COLUMNS,
+    method: str = "mask",
+    key: str | bytes | None = None,
+) -> pd.DataFrame:
+    """Mask or pseudonymise the personal-data columns of a table before display or export.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Any table; columns in ``columns`` that it does not have are ignored.
+    show_pii : bool, default False
+        If True, return ``df`` unchanged (only when raw values may appear, e.g. for the
+        data owner).
+    columns : sequence of str, default ("name", "phone", "email")
+        Columns holding personal data. With ``method="mask"`` a column whose name
+        contains "phone", "mobile" or "tel" is masked as a phone number, one containing
+        "mail" as an e-mail address, any other like a name.
+    method : {"mask", "hash"}, default "mask"
+        ``"mask"`` keeps a readable hint (``138****5678``); ``"hash"`` replaces values by
+        :func:`pseudonymise` codes, so equal values stay equal.
+    key : str or bytes, optional
+        The secret key, required with ``method="hash"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the personal-data columns replaced; other columns and the index are
+        untouched.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is unknown, or ``method="hash"`` is used without a key.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"name": ["张伟"], "phone": ["13812345678"], "amount": [9.5]})
+    >>> mask_pii(df)
+      name        phone  amount
+    0   张*  138****5678     9.5
+    >>> mask_pii(df, show_pii=True) is df
+    True
+    """
+    if method not in ("mask", "hash"):
+        raise ValueError(f"method must be 'mask' or 'hash', got {method!r}")
+    if method == "hash" and not key:
+        raise ValueError("mask_pii(method='hash') needs a key; see pseudonymise")
+    if show_pii:
+        return df
+    out = df.copy()
+    for column in (c for c in columns if c in df.columns):
+        if method == "hash":
+            out[column] = pseudonymise(df[column], key)  # type: ignore[arg-type]
+        else:
+            out[column] = _masker_for(column)(df[column])
+    return out
+
+
+def _phone_candidates(raw: str) -> set[str]:
+    """The forms a phone number could be printed in: as given, all digits, without +86."""
+    digits = re.sub(r"\D", "", raw)
+    national = re.sub(_COUNTRY_CODE, "", digits)
+    forms = {raw.strip(), digits, national}
+    return {f for f in forms if len(re.sub(r"\D", "", f)) >= _MIN_PHONE_DIGITS}
+
+
+def find_raw_pii(text: str, phones: Iterable[Any], emails: Iterable[Any]) -> list[str]:
+    """Return the raw phone numbers and e-mail addresses that occur in a text.
+
+    Used to check a rendered report: nothing returned means no raw value leaked.
+    Phones are searched as given, as their digits only, and without a +86 country
+    code; e-mails case-insensitively. The text is searched both as is and with HTML
+    entities decoded. Phones with fewer than 6 digits are not searched (they would
+    match any number in the text).
+
+    Parameters
+    ----------
+    text : str
+        The report text or HTML.
+    phones, emails : iterable of str
+        Raw values from the input data; missing and empty values are skipped.
+
+    Returns
+    -------
+    list of str
+        The input values (as given) found in the text, in input order, without repeats.
+
+    Examples
+    --------
+    >>> report = "<td>138****5678</td><td>call 13900001111</td><td>li&#64;example.com</td>"
+    >>> find_raw_pii(report, ["13812345678", "139-0000-1111"], ["li@example.com", "wu@example.com"])
+    ['139-0000-1111', 'li@example.com']
+    """
+    haystacks = {text, html.unescape(text)}
+    lowered = {h.lower() for h in haystacks}
+    found: list[str] = []
+    for raw in phones:
+        if pd.isna(raw) or raw in found:
+            continue
+        if any(c in h for c in _phone_candidates(str(raw)) for h in haystacks):
+            found.append(raw)
+    for raw in emails:
+        if pd.isna(raw) or raw in found or not str(raw).strip():
+            continue
+        needle = str(raw).strip().lower()
+        if any(needle in h for h in lowered):
+            found.append(raw)
+    return found

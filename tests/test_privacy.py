@@ -1,0 +1,174 @@
+"""Tests for crm_analysis.privacy: masking, pseudonyms, and the leak finder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_analysis.privacy import find_raw_pii, mask_email, mask_name, mask_phone, mask_pii, pseudonymise
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("+86 138 1234 5678", "138****5678"),
+        ("0086-138-1234-5678", "138****5678"),
+        ("(138) 1234-5678", "138****5678"),
+        ("6552 9988", "******88"),  # landline without area code: only the last 2 digits stay
+        ("12345", "***45"),
+        ("12", "**"),
+        ("unknown", "***"),
+        ("", "***"),
+    ],
+)
+def test_mask_phone_examples(raw: str, masked: str) -> None:
+    assert mask_phone(raw) == masked
+
+
+def test_mask_phone_series_keeps_index_and_na() -> None:
+    phones = pd.Series(["13812345678", None, "139-0000-1111"], index=[7, 8, 9])
+    out = mask_phone(phones)
+    assert out.index.tolist() == [7, 8, 9]
+    assert out.iloc[0] == "138****5678"
+    assert out.isna().tolist() == [False, True, False]
+    assert out.iloc[2] == "139****1111"
+
+
+def test_mask_phone_handles_numbers_read_as_floats() -> None:
+    # Excel and read_csv turn a phone column with gaps into floats.
+    out = mask_phone(pd.Series([13812345678.0, np.nan]))
+    assert out.iloc[0] == "138****5678"
+    assert pd.isna(out.iloc[1])
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("zhang.wei@example.com", "z***@example.com"),
+        ("  li@qq.com ", "l***@qq.com"),
+        ("王芳@例子.中国", "王***@例子.中国"),
+        ("no-at-sign.com", "***"),
+        ("two@@example.com", "***"),
+        ("missing@tld", "***"),
+        ("spaces in@example.com", "***"),
+    ],
+)
+def test_mask_email_examples(raw: str, masked: str) -> None:
+    assert mask_email(raw) == masked
+
+
+def test_mask_email_na_stays_na() -> None:
+    out = mask_email(pd.Series([None, "a@b.cn"], dtype="string"))
+    assert pd.isna(out.iloc[0]) and out.iloc[1] == "a***@b.cn"
+    assert pd.isna(mask_email(None))
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("张伟", "张*"),
+        ("欧阳娜娜", "欧***"),
+        ("Zhang Wei", "Z*** W**"),
+        ("Li Na", "L* N*"),
+        ("Bartholomew", "B***"),  # at most three stars: the mask hides a name's length
+        ("李", "李"),
+        (" 王芳 ", "王*"),
+    ],
+)
+def test_mask_name_examples(raw: str, masked: str) -> None:
+    assert mask_name(raw) == masked
+
+
+def test_mask_name_series_with_na() -> None:
+    out = mask_name(pd.Series(["张伟", pd.NA], dtype="string"))
+    assert out.iloc[0] == "张*" and pd.isna(out.iloc[1])
+
+
+def test_pseudonymise_is_stable_per_key_and_differs_across_keys() -> None:
+    values = pd.Series(["13812345678", "13900001111", "13812345678", None], index=[2, 3, 4, 5])
+    first = pseudonymise(values, key="k1")
+    again = pseudonymise(values.copy(), key="k1")
+    other = pseudonymise(values, key="k2")
+    pd.testing.assert_series_equal(first, again)
+    assert first.index.tolist() == [2, 3, 4, 5]
+    assert first.iloc[0] == first.iloc[2] != first.iloc[1]
+    assert pd.isna(first.iloc[3])
+    assert (first.iloc[:3] != other.iloc[:3]).all()
+    assert first.iloc[:3].str.fullmatch(r"c_[0-9a-f]{8}").all()
+    assert "13812345678" not in "".join(first.dropna())
+
+
+def test_pseudonymise_rejects_empty_key() -> None:
+    with pytest.raises(ValueError, match="key"):
+        pseudonymise(["x"], key="")
+
+
+def _customers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "name": ["张伟", "Zhang Wei"],
+            "phone": ["13812345678", None],
+            "email": ["zhang.wei@example.com", "bad-address"],
+            "amount": [12.5, 3.0],
+        },
+        index=pd.Index([2, 3], name="source_row"),
+    )
+
+
+def test_mask_pii_masks_only_pii_columns() -> None:
+    df = _customers()
+    out = mask_pii(df)
+    assert out["name"].tolist() == ["张*", "Z*** W**"]
+    assert out["phone"].iloc[0] == "138****5678" and pd.isna(out["phone"].iloc[1])
+    assert out["email"].tolist() == ["z***@example.com", "***"]
+    pd.testing.assert_series_equal(out["customer_id"], df["customer_id"])
+    pd.testing.assert_series_equal(out["amount"], df["amount"])
+    pd.testing.assert_index_equal(out.index, df.index)
+    assert df["phone"].iloc[0] == "13812345678"  # the input frame is not modified
+
+
+def test_mask_pii_show_pii_returns_frame_unchanged() -> None:
+    df = _customers()
+    assert mask_pii(df, show_pii=True) is df
+
+
+def test_mask_pii_hash_method_and_custom_columns() -> None:
+    df = _customers().assign(mobile_b=["13812345678", "13812345678"])
+    hashed = mask_pii(df, method="hash", key="secret", columns=["phone", "mobile_b"])
+    assert hashed["phone"].iloc[0] == hashed["mobile_b"].iloc[0] == hashed["mobile_b"].iloc[1]
+    assert hashed["name"].tolist() == df["name"].tolist()  # not listed, so untouched
+    masked = mask_pii(df, columns=["mobile_b", "not_there"])
+    assert masked["mobile_b"].tolist() == ["138****5678", "138****5678"]
+
+
+def test_mask_pii_rejects_bad_method_and_missing_key() -> None:
+    with pytest.raises(ValueError, match="method"):
+        mask_pii(_customers(), method="blur")
+    with pytest.raises(ValueError, match="key"):
+        mask_pii(_customers(), method="hash")
+
+
+def test_find_raw_pii_finds_planted_values_only() -> None:
+    phones = ["138-1234-5678", "+86 139 0000 1111", "13700002222", None, "12"]
+    emails = ["zhang.wei@example.com", "Li.Na@Example.com", "absent@example.com", None]
+    text = (
+        "<table><tr><td>138****5678</td><td>13812345678</td></tr>"  # digit form of the first phone
+        "<tr><td>13900001111</td><td>li.na@example.com</td>"  # country code dropped; e-mail in lower case
+        "<td>z***@example.com</td><td>order 12 of 2024</td></tr></table>"
+    )
+    assert find_raw_pii(text, phones, emails) == ["138-1234-5678", "+86 139 0000 1111", "Li.Na@Example.com"]
+
+
+def test_find_raw_pii_on_masked_output_finds_nothing() -> None:
+    df = _customers()
+    page = mask_pii(df).to_html()
+    assert find_raw_pii(page, df["phone"], df["email"]) == []
+    raw_page = df.to_html()
+    assert find_raw_pii(raw_page, df["phone"], df["email"]) == ["13812345678", "zhang.wei@example.com", "bad-address"]
+
+
+def test_find_raw_pii_decodes_html_entities() -> None:
+    assert find_raw_pii("mail: wu&#64;example.com", [], ["wu@example.com"]) == ["wu@example.com"]
