@@ -1,0 +1,334 @@
+"""Tests of the teaching-data generator `crm_analysis.synth`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_analysis import paths, synth
+from crm_analysis.schema import REASON_CATEGORIES, contract
+
+END = pd.Timestamp("2025-12-31")
+SEED = 123
+
+
+@pytest.fixture(scope="module")
+def data():
+    return synth.generate(1500, seed=SEED)
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*.csv"))
+
+
+def _read_folder(folder: Path) -> dict[str, pd.DataFrame]:
+    """Read a written folder as plain strings, indexed by source_row (header = line 1)."""
+    out = {}
+    for name, file in {
+        **paths.TABLE_FILES,
+        **{f"truth_{k}": f"truth/{v}" for k, v in paths.TRUTH_FILES.items()},
+    }.items():
+        frame = pd.read_csv(folder / file, dtype=str, keep_default_na=False, na_values=[""])
+        frame.index = pd.RangeIndex(2, len(frame) + 2, name="source_row")
+        out[name] = frame
+    return out
+
+
+# --------------------------------------------------------------------------- validity helpers
+
+
+def _phone_ok(value: str) -> bool:
+    if re.search(r"[A-Za-z]", value):
+        return False
+    digits = re.sub(r"\D", "", value)
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return re.fullmatch(r"1[3-9]\d{9}", digits) is not None
+
+
+def _email_ok(value: str) -> bool:
+    return re.fullmatch(r"[^@\s.]+(\.[^@\s.]+)*@[^@\s.]+(\.[^@\s.]+)+", value) is not None
+
+
+def _check_defects(
+    customers: pd.DataFrame, transactions: pd.DataFrame, defects: pd.DataFrame, *, small: bool = False
+) -> None:
+    """Every defect row shows at its source_row, and every row not listed is clean.
+
+    ``small`` data may lack the rarest defects (orphans come from ~0.4 % of customers).
+    """
+    defects = defects.assign(source_row=defects["source_row"].astype(int))
+
+    def rows(defect: str, column: str | None = None, table: str = "customers") -> set[int]:
+        d = defects[(defects["table"] == table) & (defects["defect"] == defect)]
+        if column is not None:
+            d = d[d["column"] == column]
+        return set(d["source_row"])
+
+    # record_id names the record found at source_row
+    for table, frame, key in (("customers", customers, "customer_id"), ("transactions", transactions, "order_id")):
+        d = defects[defects["table"] == table]
+        assert (frame.loc[d["source_row"], key].to_numpy() == d["record_id"].to_numpy()).all()
+
+    c = customers
+    business = c["customer_type"] == "business"
+    for column in ("phone", "email", "city", "birth_date", "gender"):
+        assert set(c.index[c[column].isna()]) == rows("missing_value", column), column
+    assert set(c.index[c["industry"].isna() & business]) == rows("missing_value", "industry")
+    assert c.loc[~business, "industry"].isna().all()
+    bad_phone = c["phone"].notna() & ~c["phone"].fillna("").map(_phone_ok)
+    assert set(c.index[bad_phone]) == rows("invalid_phone") and (small or rows("invalid_phone"))
+    bad_email = c["email"].notna() & ~c["email"].fillna("").map(_email_ok)
+    assert set(c.index[bad_email]) == rows("invalid_email") and (small or rows("invalid_email"))
+    birth, signup = pd.to_datetime(c["birth_date"]), pd.to_datetime(c["signup_date"])
+    impossible = (birth > END) | (birth < pd.Timestamp("1900-01-01")) | (birth > signup - pd.DateOffset(years=16))
+    flagged = rows("invalid_birth_date")
+    assert set(c.index[impossible.fillna(False)]) == flagged and (small or flagged)
+    stale = (END - pd.to_datetime(c["updated_at"])).dt.days > 730
+    assert set(c.index[stale]) == rows("stale_record") and (small or rows("stale_record"))
+    mismatch = c["city"].notna() & (c["city"].map(synth.CITY_REGION) != c["region"])
+    assert set(c.index[mismatch]) == rows("city_region_mismatch") and (small or rows("city_region_mismatch"))
+
+    t = transactions
+    amount = t["amount"].astype(float)
+    orphan = ~t["customer_id"].isin(set(c["customer_id"]))
+    assert set(t.index[orphan]) == rows("orphan_transaction", table="transactions") and (small or orphan.any())
+    negative_completed = (amount < 0) & (t["status"] == "completed")
+    assert set(t.index[negative_completed]) == rows("unflagged_negative_amount", table="transactions")
+    copies = defects[defects["defect"] == "duplicate_order_line"]
+    assert set(t.index[t.astype(str).duplicated()]) == set(copies["source_row"]) and len(copies)
+    originals = copies["detail"].astype(int).to_numpy()
+    assert (t.loc[originals].to_numpy() == t.loc[copies["source_row"]].to_numpy()).all()
+
+
+# --------------------------------------------------------------------------- committed data
+
+
+def test_committed_teaching_data_is_reproduced_byte_for_byte(tmp_path):
+    committed = paths.TEACHING_DIR
+    synth.generate_to_dir(tmp_path, n_customers=5000, seed=synth.DEFAULT_SEED)
+    names = _files(tmp_path)
+    assert names == _files(committed) and len(names) == 6
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), name
+
+
+def test_committed_teaching_data_keeps_its_promises():
+    folder = _read_folder(paths.TEACHING_DIR)
+    assert len(folder["truth_customers"]) == 5000
+    _check_defects(folder["customers"], folder["transactions"], folder["truth_defects"])
+    size = sum(p.stat().st_size for p in paths.TEACHING_DIR.rglob("*") if p.is_file())
+    assert size < 15e6
+
+
+# --------------------------------------------------------------------------- determinism and formats
+
+
+def test_same_seed_same_tables_different_seed_different():
+    a, b, c = synth.generate(300, seed=5), synth.generate(300, seed=5), synth.generate(300, seed=6)
+    for name in ("customers", "transactions", "interactions", "exit_survey"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    pd.testing.assert_frame_equal(a.truth.defects, b.truth.defects)
+    assert not a.transactions["amount"].equals(c.transactions["amount"])
+    assert not a.customers["name"].equals(c.customers["name"])
+
+
+def test_write_dataset_equals_generate_to_dir(tmp_path):
+    synth.write_dataset(synth.generate(400, seed=9), tmp_path / "a")
+    synth.generate_to_dir(tmp_path / "b", n_customers=400, seed=9)
+    names = _files(tmp_path / "a")
+    assert names == _files(tmp_path / "b") and len(names) == 6
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_written_csv_reads_back_to_the_generated_tables(tmp_path):
+    data = synth.generate(300, seed=11)
+    folder = _read_folder(synth.write_dataset(data, tmp_path))
+    for name in ("customers", "transactions", "interactions", "exit_survey"):
+        frame = getattr(data, name)
+        back = folder[name]
+        assert list(back.columns) == list(frame.columns)
+        assert back.index.equals(frame.index), name
+        assert back["customer_id"].tolist() == frame["customer_id"].tolist(), name
+    assert (folder["customers"]["birth_date"].dropna().str.fullmatch(r"\d{4}-\d\d-\d\d")).all()
+
+
+def test_parquet_holds_the_same_values(tmp_path):
+    data = synth.generate(200, seed=4)
+    synth.generate_to_dir(tmp_path, n_customers=200, seed=4, fmt="parquet")
+    back = pd.read_parquet(tmp_path / "transactions.parquet")
+    assert len(back) == len(data.transactions)
+    np.testing.assert_allclose(back["amount"].to_numpy(), data.transactions["amount"].to_numpy(dtype=float))
+    truth = pd.read_parquet(tmp_path / "truth" / "defects.parquet")
+    assert truth["source_row"].tolist() == data.truth.defects["source_row"].tolist()
+
+
+def test_tables_have_canonical_dtypes_and_source_rows(data):
+    for name, table in data.tables().items():
+        contract(name, stage="loaded").validate(table)
+        assert table.index.name == "source_row"
+        assert table.index.tolist() == list(range(2, len(table) + 2))
+    assert data.source == f"teaching (generated, seed={SEED})"
+
+
+def test_bad_arguments_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="n_customers"):
+        synth.generate(0)
+    with pytest.raises(ValueError, match="after start"):
+        synth.generate(10, start="2024-01-01", end="2023-01-01")
+    with pytest.raises(ValueError, match="fmt"):
+        synth.generate_to_dir(tmp_path, n_customers=10, fmt="xlsx")
+
+
+# --------------------------------------------------------------------------- chunked generation
+
+
+def test_chunked_generation_keeps_ids_unique_and_rows_counting(tmp_path):
+    synth.generate_to_dir(tmp_path, n_customers=450, seed=3, chunk_size=100)
+    folder = _read_folder(tmp_path)
+    truth = folder["truth_customers"]
+    assert len(truth) == 450 and truth["customer_id"].is_unique
+    assert folder["customers"]["customer_id"].is_unique
+    assert folder["interactions"]["interaction_id"].is_unique
+    orders = folder["transactions"].drop_duplicates()
+    first_line = orders[orders["status"] != "returned"].drop_duplicates("order_id")
+    assert first_line["customer_id"].groupby(first_line["order_id"]).nunique().max() == 1
+    # Real customers plus duplicates, minus deleted ones: every card is a person or a listed duplicate.
+    defects = folder["truth_defects"]
+    dups = defects[defects["defect"] == "duplicate_customer"]
+    assert set(folder["customers"]["customer_id"]) == set(truth["customer_id"]) | set(dups["record_id"])
+    _check_defects(folder["customers"], folder["transactions"], defects, small=True)
+    # Chunks differ from one big chunk, but follow the same story.
+    assert not folder["customers"]["customer_id"].equals(synth.generate(450, seed=3).customers["customer_id"])
+
+
+def test_progress_bar_option_runs(tmp_path, capsys):
+    synth.generate_to_dir(tmp_path, n_customers=60, seed=2, progress=True)
+    assert "customers" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- truth
+
+
+def test_defects_show_where_truth_says(data):
+    _check_defects(data.customers, data.transactions, data.truth.defects)
+    assert set(data.truth.defects["defect"]) == {
+        "missing_value", "invalid_phone", "invalid_email", "invalid_birth_date", "duplicate_customer",
+        "stale_record", "city_region_mismatch", "orphan_transaction", "duplicate_order_line",
+        "unflagged_negative_amount",
+    }  # fmt: skip
+
+
+def test_churned_customers_have_reason_and_date_and_buy_nothing_after(data):
+    truth = data.truth.customers
+    churned = truth["is_churned"].to_numpy(dtype=bool)
+    assert truth.loc[churned, "churn_date"].notna().all() and truth.loc[churned, "churn_reason"].notna().all()
+    assert truth.loc[~churned, "churn_date"].isna().all() and truth.loc[~churned, "churn_reason"].isna().all()
+    assert set(truth["churn_reason"].dropna()) <= set(REASON_CATEGORIES)
+    assert (truth.loc[churned, "churn_date"] <= END).all()
+    last = data.transactions.groupby("customer_id")["order_date"].max()
+    joined = truth[churned].join(last, on="customer_id")
+    assert (joined["order_date"].dropna() < joined.loc[joined["order_date"].notna(), "churn_date"]).all()
+    after = data.interactions.merge(truth[churned], on="customer_id")
+    assert (after["date"] <= after["churn_date"]).all()
+
+
+def test_background_reasons_are_a_minority_of_churn(data):
+    reasons = data.truth.customers["churn_reason"].dropna()
+    background = reasons.isin(["competitor", "relocation", "other"]).mean()
+    assert 0.05 < background < 0.3
+    assert reasons.value_counts(normalize=True).iloc[0] < 0.5
+
+
+def test_exit_survey_answers_a_fraction_of_churned_customers_after_churn(data):
+    truth = data.truth.customers.set_index("customer_id")
+    survey = data.exit_survey
+    assert survey["customer_id"].is_unique
+    assert truth.loc[survey["customer_id"], "is_churned"].all()
+    share = len(survey) / truth["is_churned"].sum()
+    assert 0.25 < share < 0.45
+    delay = (survey["date"].to_numpy() - truth.loc[survey["customer_id"], "churn_date"].to_numpy()).astype(
+        "timedelta64[D]"
+    )
+    assert delay.min() >= np.timedelta64(3, "D") and delay.max() <= np.timedelta64(31, "D")
+    stated = survey["reason_category"].to_numpy(dtype=object)
+    true = truth.loc[survey["customer_id"], "churn_reason"].to_numpy(dtype=object)
+    answered = pd.notna(stated)
+    assert 0.7 < (stated[answered] == true[answered]).mean() < 0.9
+    assert survey[["reason_category", "reason_text"]].notna().any(axis=1).all()
+
+
+def test_duplicates_point_at_existing_originals_that_resemble_them(data):
+    c = data.customers.set_index("customer_id")
+    dups = data.truth.defects.query("defect == 'duplicate_customer'")
+    assert len(dups) > 5
+    assert dups["detail"].isin(c.index).all()
+    assert not dups["detail"].isin(dups["record_id"]).any()
+    dup, orig = c.loc[dups["record_id"]], c.loc[dups["detail"]]
+    assert (dup["birth_date"].to_numpy() == orig["birth_date"].to_numpy()).all()
+    assert (dup["signup_date"].to_numpy() > orig["signup_date"].to_numpy()).all()
+    same_name = dup["name"].to_numpy() == orig["name"].to_numpy()
+
+    def digits(phones: pd.Series) -> np.ndarray:
+        return phones.fillna("").str.replace(r"\D", "", regex=True).str[-11:].to_numpy(dtype=object)
+
+    same_phone = digits(dup["phone"]) == digits(orig["phone"])
+    assert (same_name | same_phone | dup["phone"].isna().to_numpy() | orig["phone"].isna().to_numpy()).all()
+    assert not same_name.all() and not same_phone.all()
+    assert not data.transactions["customer_id"].isin(dups["record_id"]).any()
+    assert not dups["record_id"].isin(data.truth.customers["customer_id"]).any()
+
+
+def test_segments_differ_as_the_story_says(data):
+    truth = data.truth.customers.set_index("customer_id")
+    assert set(truth["segment"]) == set(synth.SEGMENTS)
+    cards = data.customers.drop_duplicates("customer_id").set_index("customer_id")
+    business = truth.index[truth["segment"] == "business"]
+    assert (cards.loc[business, "customer_type"] == "business").all()
+    sales = data.transactions[data.transactions["status"] == "completed"]
+    sales = sales[sales["customer_id"].isin(truth.index)]
+    per = sales.groupby("customer_id").agg(orders=("order_id", "nunique"), value=("amount", "sum"))
+    per["segment"] = truth.loc[per.index, "segment"]
+    median = per.groupby("segment").median()
+    assert median.loc["loyal_high_value", "orders"] > median.loc["regular", "orders"] > median.loc["one_off", "orders"]
+    aov = median["value"] / median["orders"]
+    assert aov["loyal_high_value"] > 2 * aov["regular"] > 2 * aov["bargain_hunter"]
+
+
+def test_amounts_rise_after_the_price_rise(data):
+    t = data.transactions
+    t = t[(t["status"] == "completed") & (t["amount"] > 0) & t["customer_id"].isin(data.truth.customers["customer_id"])]
+    unit = (t["amount"] / t["quantity"]).astype(float)
+    after = t["order_date"] >= pd.Timestamp(synth.PRICE_RISE_DATE)
+    # Same customers before and after, so the mix of customers does not drive the ratio.
+    both = set(t.loc[after, "customer_id"]) & set(t.loc[~after, "customer_id"])
+    mask = t["customer_id"].isin(both).to_numpy()
+    ratio = (
+        unit[mask & after.to_numpy()].groupby(t.loc[mask & after.to_numpy(), "customer_id"]).mean()
+        / unit[mask & ~after.to_numpy()].groupby(t.loc[mask & ~after.to_numpy(), "customer_id"]).mean()
+    )
+    assert 1.08 < ratio.median() < 1.25
+
+
+def test_expected_defect_rates_favour_good_channels():
+    rates = synth.expected_defect_rates()
+    assert list(rates.columns) == list(synth.CHANNELS)
+    assert "other" not in rates.columns
+    worst = rates.loc["customers"].idxmax(axis=1)
+    assert set(worst) <= {"purchased_list", "trade_show"}
+    assert (rates.loc["customers", "store_visit"] <= rates.loc["customers", "phone"]).all()
+    assert set(rates.index.get_level_values("defect")) >= {"orphan_transaction", "duplicate_customer"}
+
+
+def test_observed_defect_rates_follow_the_channels(data):
+    c = data.customers
+    defects = data.truth.defects.query("table == 'customers'")
+    flagged = c.index.isin(defects["source_row"])
+    share = pd.Series(flagged, index=c.index).groupby(c["acquisition_channel"]).mean()
+    assert share["purchased_list"] > 2 * share["store_visit"]
+    assert share["trade_show"] > share["referral"]
