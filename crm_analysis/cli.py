@@ -4,10 +4,10 @@ Subcommands::
 
     crm-analysis run        execute the chapter notebooks into a report folder
     crm-analysis generate   write a synthetic data set of any size
+    crm-analysis student-notebooks OUT   write the chapters without exercise solutions
 
 Each subcommand is a ``_add_<name>(subparsers)`` function that declares its options
-and sets ``func`` to the function doing the work; :func:`main` dispatches. A later
-``student-notebooks OUT`` subcommand slots in the same way (see ``_SUBCOMMANDS``).
+and sets ``func`` to the function doing the work; :func:`main` dispatches (see ``_SUBCOMMANDS``).
 """
 
 from __future__ import annotations
@@ -191,8 +191,32 @@ def _cmd_generate(args: argparse.Namespace, err: TextIO) -> int:
     return EXIT_OK
 
 
-# A later `student-notebooks OUT` subcommand is added here as `_add_student_notebooks`.
-_SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (_add_run, _add_generate)
+def _add_student_notebooks(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "student-notebooks",
+        help="write student editions of the chapters (solutions removed)",
+        description="Write every chapter notebook into OUT with the cells tagged 'solution' replaced by an "
+        "empty answer cell. Running it again resets the class folder.",
+    )
+    p.add_argument("out", metavar="OUT", help="folder for the student notebooks")
+    p.add_argument("--notebooks-dir", default=str(paths.NOTEBOOKS_DIR), metavar="DIR",
+                   help="where the teacher's notebooks are (default: the project's notebooks/)")
+    p.set_defaults(func=_cmd_student_notebooks)
+
+
+def _cmd_student_notebooks(args: argparse.Namespace, err: TextIO) -> int:
+    from crm_analysis.teaching import write_student_notebooks
+
+    try:
+        written = write_student_notebooks(Path(args.out).expanduser(), args.notebooks_dir)
+    except FileNotFoundError as exc:
+        raise CommandError(str(exc)) from exc
+    for path in written:
+        print(f"wrote {path}", file=err)
+    return EXIT_OK
+
+
+_SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (_add_run, _add_generate, _add_student_notebooks)
 
 
 def build_parser() -> argparse.ArgumentParser:
