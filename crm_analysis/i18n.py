@@ -262,17 +262,7 @@ def _install_display_hooks() -> None:
     def frame_html(frame: pd.DataFrame) -> str:
         return translate_frame(frame)._repr_html_()
 
-    # Remember what was registered before, so English mode restores matplotlib's own PNG printer
-    # instead of removing it (which would leave figures shown as "<Figure size ...>" text).
-    saved = _state.setdefault("saved_printers", {})
-    for mime, kind, printer in (("image/png", Figure, figure_png), ("text/html", pd.DataFrame, frame_html)):
-        formatter = formatters[mime]
-        if language() == "zh":
-            if (mime, kind) not in saved:
-                saved[(mime, kind)] = formatter.type_printers.get(kind)
-            formatter.for_type(kind, printer)
-        elif (mime, kind) in saved:
-            original = saved.pop((mime, kind))
-            formatter.type_printers.pop(kind, None)
-            if original is not None:
-                formatter.for_type(kind, original)
+    # Registered in both languages: the printers translate only in Chinese. Registering the PNG
+    # printer also makes figures built without pyplot (matplotlib.figure.Figure) display as images.
+    formatters["image/png"].for_type(Figure, figure_png)
+    formatters["text/html"].for_type(pd.DataFrame, frame_html)

@@ -82,3 +82,13 @@ def test_display_hooks_translate_in_chinese_and_leave_english_figures_alone():
     assert any("收入占比" in o.get("text", "") for o in outputs[2]), "Chinese title not applied"
     assert "流失概率" in outputs[3][0]["data"]["text/html"]
     assert any("image/png" in o.get("data", {}) for o in outputs[4]), "figures lost after switching back"
+
+
+def test_figures_built_without_pyplot_display_as_images():
+    nb = _run(
+        [
+            "from crm_analysis import i18n\ni18n.use_language('en')",
+            "from matplotlib.figure import Figure\nfig = Figure()\n_ = fig.subplots().plot([1, 2])\nfig",
+        ]
+    )
+    assert "image/png" in nb.cells[1].outputs[0]["data"]

@@ -86,3 +86,18 @@ def test_ci_installs_and_tests_exactly_as_the_readme_says():
     tests = _readme_block("## Run the tests")
     assert setup.splitlines()[-1] in ci
     assert ci.strip().splitlines()[-1] == tests
+
+
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
+def test_papermill_documents_every_parameter(path: Path):
+    # `papermill --help-notebook` and `-p` checks rely on papermill parsing each line of the cell.
+    import papermill
+
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(c for c in notebook["cells"] if c["cell_type"] == "code")
+    source = "".join(cell["source"])
+    declared = {m.group(1) for m in re.finditer(r"^(\w+)\s*(?::[^=]+)?=", source, re.M)}
+    inferred = set(papermill.inspect_notebook(str(path)))
+    assert declared and declared == inferred, f"papermill cannot parse: {sorted(declared - inferred)}"
+    for name in ("data_source", "as_of", "seed", "output_dir", "show_pii", "lang", "engine"):
+        assert name in inferred, f"{path.name} lacks the standard parameter {name!r}"

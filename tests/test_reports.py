@@ -1,0 +1,67 @@
+"""The main job end to end: `crm-analysis run` on the teaching data, as a scheduler would run it."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pandas as pd
+import pytest
+
+from crm_analysis import cli, paths
+from crm_analysis.loading import load
+from crm_analysis.privacy import find_raw_pii
+
+CHAPTERS = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports") / "run"
+    assert cli.main(["run", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_every_chapter_ran_and_is_recorded(run_dir):
+    record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    assert [c["name"] for c in record["chapters"]] == CHAPTERS
+    assert all(c["status"] == "ok" for c in record["chapters"]), record["chapters"]
+    assert record["data_sha256"] and record["versions"]["pandas"]
+    index = (run_dir / "index.html").read_text(encoding="utf-8")
+    for name in CHAPTERS:
+        assert f"{name}.html" in index
+        assert (run_dir / f"{name}.html").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapters_show_their_plots_and_no_errors(run_dir, name):
+    notebook = nbformat.read(run_dir / f"{name}.ipynb", as_version=4)
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 3, f"{name} shows {len(images)} figures"
+    assert not [o for o in outputs if o.output_type == "error"]
+    # A figure that fell back to its text form means the display hook is missing.
+    assert not [o for o in outputs if re.match(r"<Figure size", o.get("data", {}).get("text/plain", ""))
+                and "image/png" not in o.get("data", {})]
+
+
+def test_reports_show_no_raw_phone_or_email(run_dir):
+    customers = load("teaching").customers
+    phones = customers["phone"].dropna()
+    emails = customers["email"].dropna()
+    for page in sorted(run_dir.glob("*.html")):
+        assert find_raw_pii(page.read_text(encoding="utf-8"), phones, emails) == [], page.name
+    for table in sorted((run_dir / "tables").glob("*.csv")):
+        assert find_raw_pii(table.read_text(encoding="utf-8"), phones, emails) == [], table.name
+
+
+def test_the_chapters_hand_tables_to_each_other(run_dir):
+    tables = run_dir / "tables"
+    accounting = pd.read_csv(tables / "row_accounting.csv")
+    assert (accounting["rows_in"] == accounting["rows_clean"] + accounting["rows_quarantined"]).all()
+    segments = pd.read_csv(tables / "segments.csv")
+    scores = pd.read_csv(tables / "churn_scores.csv")
+    value = pd.read_csv(tables / "customer_value.csv")
+    assert set(scores["customer_id"]) <= set(segments["customer_id"]) | set(value["customer_id"])
+    assert value["clv"].notna().all() and (value["clv"] >= 0).all()
