@@ -28,13 +28,14 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import linalg, optimize, stats
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from crm_analysis.errors import CRMDataError
@@ -44,6 +45,10 @@ ArrayLike = Any  # scalars, sequences, numpy arrays or pandas Series
 
 class ConvergenceWarning(UserWarning):
     """The optimiser stopped before reaching a maximum of the likelihood."""
+
+
+class UndefinedValueWarning(UserWarning):
+    """A prediction does not exist for some customers (e.g. an infinite mean) and is NaN."""
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -493,10 +498,9 @@ class BetaGeoModel(_BaseModel):
     def expected_purchases(self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> ArrayLike:
         """E[purchases in (T, T + t] | x, t_x, T] (Fader, Hardie & Lee 2005, eq. 10).
 
-        The hypergeometric term is evaluated after Euler's transformation,
-        ``((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)
-        = ((alpha+T)/(alpha+T+t))^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)``,
-        whose parameters do not grow with x, so it stays accurate for frequent buyers.
+        Evaluated as P(alive) times the expectation for a customer alive at T, which is
+        finite for every a > 0 (including a = 1 and a, b in the millions): see
+        :func:`_bgnbd_alive_purchases`.
 
         Examples
         --------
@@ -506,16 +510,20 @@ class BetaGeoModel(_BaseModel):
         """
         x, t_x, age = _validate_rfm(frequency, recency, T)
         r, alpha, a, b = self._p()
-        t = float(t)
-        z = t / (alpha + age + t)
-        ratio = np.exp((a - 1.0) * (np.log(alpha + age) - np.log(alpha + age + t)))
-        bracket = 1.0 - ratio * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
         alive = np.asarray(self.probability_alive(x, t_x, age))
-        expected = (a + b + x - 1.0) / (a - 1.0) * bracket * alive
+        expected = _bgnbd_alive_purchases(float(t), alpha + age, a, b + x, r + x) * alive
         return _wrap(expected, _first_input(frequency, recency, T))
 
     def expected_purchases_new_customer(self, t: ArrayLike) -> ArrayLike:
         """Unconditional E[X(t)]: repeat purchases of a new customer by time t (FHL 2005, eq. 9).
+
+        Finite for every a > 0, including a = 1 where eq. 9 is 0/0 (see
+        :func:`_bgnbd_alive_purchases`).
+
+        Raises
+        ------
+        ValueError
+            If a time is negative.
 
         Examples
         --------
@@ -527,10 +535,103 @@ class BetaGeoModel(_BaseModel):
         t_arr = np.atleast_1d(np.asarray(t, dtype=np.float64))
         if (t_arr < 0).any():
             raise ValueError("t must be >= 0")
-        z = t_arr / (alpha + t_arr)
-        # Euler's transformation again: (alpha/(alpha+t))^r 2F1(r,b;a+b-1;z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b-1; z)
-        term = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b - 1.0, z)
-        return _wrap((a + b - 1.0) / (a - 1.0) * (1.0 - term), t)
+        # A new customer is alive at time 0 with x = 0, so eq. 9 is eq. 10 with T = 0.
+        return _wrap(_bgnbd_alive_purchases(t_arr, alpha, a, b, r), t)
+
+
+# BG/NBD expectations for a customer alive now, E over p ~ beta(a, b + x) of
+# g(p) = (1 - (base / (base + p t))^s) / p  (expected purchases in the next t when the
+# dropout probability is p; base = alpha + T, s = r + x). The closed form is a 2F1 that
+# scipy evaluates accurately for small a but that overflows to NaN once a or b reach the
+# thousands (a fit where the dropout probability hardly varies lets a, b run off to 1e5+),
+# and it is 0/0 at a = 1 although g is bounded (g(0) = s t / base).
+_QUADRATURE_FROM_A = 10.0  # from here on Gauss quadrature over the beta is accurate to ~1e-10
+_NEAR_ONE = 1e-3  # |a - 1| below this: interpolate in a (the closed form loses digits to 0/0)
+_GAUSS_NODES = 48
+
+
+def _bgnbd_alive_purchases(t: ArrayLike, base: ArrayLike, a: float, b_x: ArrayLike, s: ArrayLike) -> np.ndarray:
+    """E_p[(1 - (base / (base + p t))^s) / p] for p ~ beta(a, b_x), vectorised.
+
+    For a < 10 the closed form (FHL 2005 eq. 10 after Euler's transformation) is used,
+    interpolated through a = 1; elsewhere, and wherever the closed form is not finite,
+    Gauss quadrature with respect to the beta distribution (:func:`_beta_gauss`), which
+    needs no special function and tends to the fixed-p limit as a, b grow.
+    """
+    t, base, b_x, s = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (t, base, b_x, s)))
+    out = np.full(t.shape, np.nan)
+    if a < _QUADRATURE_FROM_A:
+        with np.errstate(all="ignore"):
+            if abs(a - 1.0) < _NEAR_ONE:
+                out = _through_one(a, t, base, b_x, s)
+            else:
+                out = _bgnbd_closed_form(a, t, base, b_x, s)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out[bad] = _bgnbd_quadrature(a, t[bad], base[bad], b_x[bad], s[bad])
+    return out
+
+
+def _bgnbd_closed_form(a: float, t: np.ndarray, base: np.ndarray, b_x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """(a+B-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+B-1-s, a-1; a+B-1; z)], z = t/(base+t), B = b + x.
+
+    Euler's transformation of FHL eq. 10; its parameters do not grow with x.
+    """
+    z = t / (base + t)
+    c = a + b_x - 1.0
+    ratio = np.exp((a - 1.0) * np.log1p(-z))
+    return c / (a - 1.0) * (1.0 - ratio * hyp2f1(c - s, a - 1.0, c, z))
+
+
+def _through_one(a: float, t: np.ndarray, base: np.ndarray, b_x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """The closed form near a = 1, where it is 0/0: cubic interpolation in a.
+
+    The expectation is analytic in a, so the cubic through a = 1 +- h, 1 +- 2h (h = 2e-3,
+    each losing only ~3 digits to cancellation) is accurate to ~1e-11 for |a - 1| < h/2.
+    """
+    h = 2.0 * _NEAR_ONE
+    nodes = np.array([-2.0, -1.0, 1.0, 2.0]) * h
+    values = [_bgnbd_closed_form(1.0 + d, t, base, b_x, s) for d in nodes]
+    eps = a - 1.0
+    out = np.zeros(t.shape)
+    for j, (node, value) in enumerate(zip(nodes, values, strict=True)):
+        others = np.delete(nodes, j)
+        out = out + value * np.prod((eps - others) / (node - others))
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _beta_gauss(a: float, b: float, n: int = _GAUSS_NODES) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights of the n-point Gauss rule for E[f(p)], p ~ beta(a, b).
+
+    Golub-Welsch on the Jacobi recurrence with exponents (b - 1, a - 1) on [-1, 1];
+    the weights are normalised to sum to one, so no beta function is evaluated and
+    nothing overflows for a, b in the millions (scipy's ``roots_jacobi`` overflows there).
+    """
+    al, be = b - 1.0, a - 1.0
+    k = np.arange(n, dtype=np.float64)
+    two_k = 2.0 * k + al + be
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diag = np.where(k == 0, (be - al) / (al + be + 2.0), (be - al) * (be + al) / (two_k * (two_k + 2.0)))
+    k1 = k[1:]
+    two_k1 = 2.0 * k1 + al + be
+    off = np.sqrt(4.0 * k1 * (k1 + al) * (k1 + be) * (k1 + al + be) / (two_k1**2 * (two_k1 + 1.0) * (two_k1 - 1.0)))
+    roots, vectors = linalg.eigh_tridiagonal(diag, off)
+    weights = vectors[0] ** 2
+    return (1.0 + roots) / 2.0, weights / weights.sum()
+
+
+def _bgnbd_quadrature(a: float, t: np.ndarray, base: np.ndarray, b_x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """E_p[g(p)] by Gauss quadrature over p ~ beta(a, b_x), one rule per distinct b_x."""
+    out = np.empty(t.shape)
+    rate = t / base
+    for value in np.unique(b_x):  # one rule per distinct frequency, not per customer
+        rows = b_x == value
+        p, w = _beta_gauss(float(a), float(value))
+        # g(p) = -expm1(-s log1p(p t / base)) / p: no cancellation for small p t / base.
+        g = -np.expm1(-s[rows, None] * np.log1p(rate[rows, None] * p[None, :])) / p[None, :]
+        out[rows] = g @ w
+    return out
 
 
 # --------------------------------------------------------------------------- Pareto/NBD
@@ -852,7 +953,30 @@ class GammaGammaModel(_BaseModel):
         """E[value of a transaction | x, mean m] = p (v + x m) / (p x + q - 1).
 
         A weighted mean of the population mean p v / (q - 1) and the customer's own
-        mean m; for x = 0 it is the population mean.
+        mean m; for x = 0 it is the population mean. Given the data the customer's
+        nu is gamma(p x + q, v + x m), and E[p / nu] exists only when p x + q > 1. With
+        heavy-tailed spend (fitted q <= 1) the population mean is infinite, so
+        customers with frequency 0 (and any with p x + q <= 1) get NaN, with one
+        :class:`UndefinedValueWarning` saying how many; the others get their value.
+
+        Parameters
+        ----------
+        frequency : array-like
+            Repeat purchases x.
+        monetary_value : array-like
+            Mean value of the repeat purchases (ignored where x = 0).
+
+        Returns
+        -------
+        float, numpy.ndarray or pandas.Series
+            Expected value per transaction, NaN where it does not exist.
+
+        Raises
+        ------
+        NotFittedError
+            If the model is not fitted.
+        crm_analysis.errors.CRMDataError
+            On invalid input.
 
         Examples
         --------
@@ -862,9 +986,20 @@ class GammaGammaModel(_BaseModel):
         """
         x, m = self._validate(frequency, monetary_value)
         p, q, v = self._p()
-        if q <= 1:
-            raise ValueError(f"q = {q:.3g} <= 1: the expected transaction value is infinite")
-        return _wrap(p * (v + x * m) / (p * x + q - 1.0), _first_input(frequency, monetary_value))
+        denominator = p * x + q - 1.0
+        defined = denominator > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(defined, p * (v + x * m) / np.where(defined, denominator, 1.0), np.nan)
+        if not defined.all():
+            warnings.warn(
+                f"Gamma-Gamma: q = {q:.3g} <= 1, so spend per order is so heavy-tailed that the population "
+                f"mean p v / (q - 1) does not exist; the expected order value is NaN for "
+                f"{int((~defined).sum()):,} customer(s) with p x + q <= 1 (all those with frequency 0). "
+                "Give them another figure, e.g. the median repeat spend.",
+                UndefinedValueWarning,
+                stacklevel=2,
+            )
+        return _wrap(value, _first_input(frequency, monetary_value))
 
     @staticmethod
     def independence_check(frequency: ArrayLike, monetary_value: ArrayLike) -> dict[str, Any]:
@@ -1052,7 +1187,9 @@ def customer_lifetime_value(
     Returns
     -------
     float, numpy.ndarray or pandas.Series
-        CLV per customer, in the currency of ``monetary_value``.
+        CLV per customer, in the currency of ``monetary_value``; NaN where the spend
+        model's expected order value does not exist (Gamma-Gamma q <= 1 and frequency 0,
+        see :meth:`GammaGammaModel.expected_order_value`).
 
     Raises
     ------
@@ -1139,6 +1276,7 @@ __all__ = [
     "GammaGammaModel",
     "NotFittedError",
     "ParetoNBDModel",
+    "UndefinedValueWarning",
     "cumulative_repeat_forecast",
     "customer_lifetime_value",
     "simulate_bgnbd",

@@ -288,23 +288,11 @@ class ValueModels:
     notes: list[str]
 
 
-def _bgnbd_params(model: Any) -> tuple[float, float, float, float] | None:
-    """(r, alpha, a, b) of a BG/NBD model, or None for another model."""
-    params = getattr(model, "params_", None)
-    if params is None or not {"r", "alpha", "a", "b"} <= set(dict(params)):
-        return None
-    return tuple(float(params[k]) for k in ("r", "alpha", "a", "b"))  # type: ignore[return-value]
-
-
 def expected_purchases(model: Any, t: float, frequency: Any, recency: Any, T: Any) -> np.ndarray:
-    """The model's conditional expected purchases in the next ``t``, finite even in the BG/NBD limit.
+    """The model's conditional expected purchases in the next ``t``, as a float array.
 
-    When the dropout probabilities hardly vary between customers, the BG/NBD fit lets ``a`` and
-    ``b`` grow without bound (only ``p = a / (a + b)`` is identified) and the hypergeometric
-    series overflows. In that limit every customer drops out with the same ``p`` after each
-    purchase and the expectation has the closed form
-    ``(1 - ((alpha + T) / (alpha + T + p t)) ** (r + x)) / p * P(alive)``, used wherever the
-    general formula is not finite.
+    :mod:`crm_analysis.clv` keeps this finite in the BG/NBD limit too, where the fit lets
+    ``a`` and ``b`` grow without bound (only ``p = a / (a + b)`` is identified).
 
     Examples
     --------
@@ -314,44 +302,7 @@ def expected_purchases(model: Any, t: float, frequency: Any, recency: Any, T: An
     1.226
     """
     f, rec, age = (np.asarray(v, dtype="float64").ravel() for v in (frequency, recency, T))
-    with np.errstate(invalid="ignore", over="ignore"):
-        out = np.array(model.expected_purchases(t, f, rec, age), dtype="float64", ndmin=1)
-    bad = ~np.isfinite(out)
-    params = _bgnbd_params(model)
-    if bad.any() and params is not None:
-        r, alpha, a, b = params
-        p = a / (a + b)
-        alive = np.asarray(model.probability_alive(f[bad], rec[bad], age[bad]), dtype="float64")
-        base = alpha + age[bad]
-        out[bad] = (1.0 - (base / (base + p * t)) ** (r + f[bad])) / p * alive
-    return out
-
-
-class _Stable:
-    """Wraps a purchase model so its expectations stay finite in the BG/NBD limit (:func:`expected_purchases`).
-
-    Passed to :func:`crm_analysis.clv.customer_lifetime_value` and
-    :func:`crm_analysis.clv.cumulative_repeat_forecast` in place of the model.
-    """
-
-    def __init__(self, model: Any) -> None:
-        self.model = model
-
-    def expected_purchases(self, t: float, frequency: Any, recency: Any, T: Any) -> np.ndarray:
-        return expected_purchases(self.model, t, frequency, recency, T)
-
-    def expected_purchases_new_customer(self, t: Any) -> np.ndarray:
-        t = np.asarray(t, dtype="float64")
-        with np.errstate(invalid="ignore", over="ignore"):
-            out = np.array(self.model.expected_purchases_new_customer(t), dtype="float64", ndmin=1)
-        bad = ~np.isfinite(out)
-        params = _bgnbd_params(self.model)
-        if bad.any() and params is not None:
-            r, alpha, a, b = params
-            p = a / (a + b)
-            tb = np.broadcast_to(t, out.shape)[bad]
-            out[bad] = (1.0 - (alpha / (alpha + p * tb)) ** r) / p
-        return out
+    return np.array(model.expected_purchases(t, f, rec, age), dtype="float64", ndmin=1)
 
 
 def summary_table(
@@ -566,7 +517,7 @@ def predict_value(
     # Discount month by month: one period = a month in the data's unit, rate = monthly equivalent.
     month = TIME_UNITS["M"] / TIME_UNITS[models.time_unit]
     clv = customer_lifetime_value(
-        _Stable(models.bgnbd), _KnownOrderValue(out["expected_order_value"].to_numpy()), f, r, t,
+        models.bgnbd, _KnownOrderValue(out["expected_order_value"].to_numpy()), f, r, t,
         summary["monetary_value"].to_numpy(dtype="float64"),
         horizon=horizon / month, discount_rate=(1.0 + discount_rate) ** (1.0 / 12.0) - 1.0, time_unit=month,
     )
@@ -908,7 +859,7 @@ def tracking_table(
     first = occ.drop_duplicates("customer_id")["first_day"]
     t0 = ((first - day0).dt.days / 7.0).to_numpy()
     weeks = np.arange(1, n_weeks + 1)
-    cumulative = cumulative_repeat_forecast(_Stable(model), t0, horizon=n_weeks, step=1).to_numpy()
+    cumulative = cumulative_repeat_forecast(model, t0, horizon=n_weeks, step=1).to_numpy()
     repeat = occ.loc[occ["day"] > occ["first_day"]]
     week_of = ((repeat["day"] - day0).dt.days // 7 + 1).to_numpy()
     actual_weekly = np.bincount(week_of[(week_of >= 1) & (week_of <= n_weeks)], minlength=n_weeks + 1)[1:]

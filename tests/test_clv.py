@@ -16,6 +16,7 @@ from crm_analysis.clv import (
     GammaGammaModel,
     NotFittedError,
     ParetoNBDModel,
+    UndefinedValueWarning,
     cumulative_repeat_forecast,
     customer_lifetime_value,
     simulate_bgnbd,
@@ -295,3 +296,119 @@ def test_forecast_arguments_are_checked() -> None:
         cumulative_repeat_forecast(model, [-1, 1], horizon=10)
     with pytest.raises(ValueError, match="t must be >= 0"):
         model.expected_purchases_new_customer(-1)
+
+
+# ----------------------------------------------------------------------------- numerical edges
+
+# References: E over p ~ beta(a, b + x) of (1 - ((alpha+T)/(alpha+T+p t))^(r+x)) / p, times the
+# closed-form P(alive), integrated with mpmath.quad at 30 digits (the definition of eq. 10,
+# with no hypergeometric function), for r = 0.6, alpha = 8, t = 39, T = 50.
+RFM_EDGE = (np.array([0.0, 3.0, 10.0]), np.array([0.0, 20.0, 40.0]), np.array([50.0, 50.0, 50.0]))
+
+
+def test_bgnbd_huge_a_b_matches_high_precision_reference() -> None:
+    # A fit where the dropout probability hardly varies drives a, b to 1e5+; the 2F1 overflows there.
+    model = BetaGeoModel.from_params(r=0.6, alpha=8.0, a=5e5, b=9.5e6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or invalid-value RuntimeWarnings either
+        got = model.expected_purchases(39.0, *RFM_EDGE)
+        new = model.expected_purchases_new_customer(np.array([10.0, 52.0]))
+    np.testing.assert_allclose(got, [0.39290381495074738, 1.3018900661999087, 4.2506152423426339], rtol=1e-10)
+    np.testing.assert_allclose(new, [0.71442320336669527, 3.1072458258678297], rtol=1e-10)
+    # It approaches the fixed-dropout limit p = a / (a + b) = 0.05 ...
+    limit = (1.0 - (8.0 / (8.0 + 0.05 * np.array([10.0, 52.0]))) ** 0.6) / 0.05
+    np.testing.assert_allclose(new, limit, rtol=1e-6)
+    # ... and is close to a moderate (a, b) with the same mean, evaluated with the closed form.
+    x, _, age = RFM_EDGE
+    moderate = BetaGeoModel.from_params(r=0.6, alpha=8.0, a=50.0, b=950.0)
+    closed = clv._bgnbd_closed_form(50.0, np.full(3, 39.0), 8.0 + age, 950.0 + x, 0.6 + x)
+    reference = closed * moderate.probability_alive(*RFM_EDGE)
+    np.testing.assert_allclose(moderate.expected_purchases(39.0, *RFM_EDGE), reference, rtol=1e-9)
+    np.testing.assert_allclose(got, reference, rtol=0.03)
+
+
+def test_bgnbd_forecasts_stay_finite_for_huge_a_b() -> None:
+    model = BetaGeoModel.from_params(r=0.6, alpha=8.0, a=2e6, b=3e7)
+    forecast = cumulative_repeat_forecast(model, [0.0, 0.0, 3.0], horizon=20)
+    assert np.isfinite(forecast).all() and (np.diff(forecast.to_numpy()) > 0).all()
+    gg = GammaGammaModel.from_params(**PUBLISHED_GG)
+    value = customer_lifetime_value(model, gg, *RFM_EDGE, np.array([0.0, 20.0, 30.0]))
+    assert np.isfinite(value).all() and (value > 0).all()
+
+
+@pytest.mark.parametrize(("a", "b"), [(20.0, 380.0), (12.0, 3.0), (0.5, 2.0), (3.0, 7.0)])
+def test_bgnbd_quadrature_agrees_with_closed_form_where_both_work(a: float, b: float) -> None:
+    t, base = np.array([1.0, 39.0, 39.0, 150.0]), np.array([58.0, 58.0, 9.0, 8.0])
+    x = np.array([0.0, 3.0, 30.0, 1.0])
+    closed = clv._bgnbd_closed_form(a, t, base, b + x, 0.6 + x)
+    quadrature = clv._bgnbd_quadrature(a, t, base, b + x, 0.6 + x)
+    np.testing.assert_allclose(quadrature, closed, rtol=1e-8)
+
+
+def test_bgnbd_at_a_equal_one_has_its_finite_limit() -> None:
+    # Eq. 9 and eq. 10 are 0/0 at a = 1 (this used to raise ZeroDivisionError).
+    new_ref = [0.61567004941953849, 2.0770496687292314]
+    model = BetaGeoModel.from_params(r=0.6, alpha=8.0, a=1.0, b=3.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        new = model.expected_purchases_new_customer(np.array([10.0, 52.0]))
+        cond = model.expected_purchases(39.0, RFM_EDGE[0][:2], RFM_EDGE[1][:2], RFM_EDGE[2][:2])
+    np.testing.assert_allclose(new, new_ref, rtol=1e-10)
+    np.testing.assert_allclose(cond, [0.35898980339993323, 0.53558662808358896], rtol=1e-10)
+    assert model.expected_purchases_new_customer(10.0) == pytest.approx(new_ref[0], rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("a", "reference"),
+    [
+        (1.0 + 1e-4, [0.61566123062935299, 2.0769593088358804]),
+        (1.0 - 1e-7, [0.61567005823864049, 2.0770497590941336]),
+    ],
+)
+def test_bgnbd_near_a_equal_one_is_accurate(a: float, reference: list[float]) -> None:
+    model = BetaGeoModel.from_params(r=0.6, alpha=8.0, a=a, b=3.0)
+    np.testing.assert_allclose(model.expected_purchases_new_customer(np.array([10.0, 52.0])), reference, rtol=1e-9)
+
+
+def test_bgnbd_expectation_is_smooth_across_a_equal_one() -> None:
+    # Crossing the interpolation window edges (|a - 1| = 1e-3) must not jump.
+    grid = 1.0 + np.array([-3e-3, -1.5e-3, -1.0001e-3, -0.9999e-3, 0.0, 0.9999e-3, 1.0001e-3, 1.5e-3, 3e-3])
+    values = np.array([
+        float(BetaGeoModel.from_params(r=0.6, alpha=8.0, a=a, b=3.0).expected_purchases(39.0, 3, 20.0, 50.0))
+        for a in grid
+    ])
+    assert (np.diff(values) < 0).all()  # more dropout-prone (larger a) means fewer purchases
+    fit = np.polynomial.Polynomial.fit(grid - 1.0, values, deg=3)
+    np.testing.assert_allclose(values, fit(grid - 1.0), rtol=1e-9)
+
+
+def test_gamma_gamma_heavy_tail_gives_values_where_defined() -> None:
+    gg = GammaGammaModel.from_params(p=4.0, q=0.71, v=10.0)
+    x = pd.Series([0, 1, 3], index=["one-time", "two", "four"])
+    m = pd.Series([0.0, 50.0, 20.0], index=x.index)
+    with pytest.warns(UndefinedValueWarning, match=r"q = 0\.71 <= 1.*NaN for 1 customer") as record:
+        value = gg.expected_order_value(x, m)
+    assert len([w for w in record if issubclass(w.category, UndefinedValueWarning)]) == 1
+    assert isinstance(value, pd.Series) and list(value.index) == list(x.index)
+    assert np.isnan(value["one-time"])
+    assert value["two"] == pytest.approx(4.0 * (10.0 + 50.0) / (4.0 + 0.71 - 1.0))
+    assert value["four"] == pytest.approx(4.0 * (10.0 + 60.0) / (12.0 + 0.71 - 1.0))
+    # Repeat buyers can also be undefined when p x + q <= 1 (tiny p).
+    with pytest.warns(UndefinedValueWarning):
+        tiny = GammaGammaModel.from_params(p=0.1, q=0.5, v=10.0).expected_order_value([1, 6], [5.0, 5.0])
+    assert np.isnan(tiny[0]) and tiny[1] == pytest.approx(0.1 * 40.0 / 0.1)
+
+
+def test_gamma_gamma_defined_everywhere_is_silent() -> None:
+    gg = GammaGammaModel.from_params(**PUBLISHED_GG)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isfinite(gg.expected_order_value([0, 1, 5], [0.0, 10.0, 30.0])).all()
+
+
+def test_clv_with_heavy_tailed_spend_is_nan_only_where_undefined() -> None:
+    bg = BetaGeoModel.from_params(**PUBLISHED_BG)
+    gg = GammaGammaModel.from_params(p=4.0, q=0.71, v=10.0)
+    with pytest.warns(UndefinedValueWarning):
+        value = customer_lifetime_value(bg, gg, *RFM_EDGE, np.array([0.0, 20.0, 30.0]))
+    assert np.isnan(value[0]) and np.isfinite(value[1:]).all() and (value[1:] > 0).all()

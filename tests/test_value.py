@@ -169,7 +169,7 @@ def test_expected_purchases_stays_finite_in_the_bgnbd_limit() -> None:
     got = value.expected_purchases(limit, 39.0, f, rec, age)
     assert np.isfinite(got).all()
     np.testing.assert_allclose(got, reference, rtol=0.03)
-    new = value._Stable(limit).expected_purchases_new_customer(np.array([10.0, 52.0]))
+    new = limit.expected_purchases_new_customer(np.array([10.0, 52.0]))
     np.testing.assert_allclose(new, moderate.expected_purchases_new_customer(np.array([10.0, 52.0])), rtol=0.03)
 
 
