@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-ROW = re.compile(r"^\| (?P<concept>[^|]+) \| `(?P<notebook>\d\d_\w+\.ipynb)` § (?P<section>[^|]+?) \| `(?P<target>[\w.]+)` \|$")
+ROW = re.compile(
+    r"^\| (?P<concept>[^|]+) \| `(?P<notebook>\d\d_\w+\.ipynb)` § (?P<section>[^|]+?) \| `(?P<target>[\w.]+)` \|$"
+)
 
 
 def _rows() -> list[re.Match]:
