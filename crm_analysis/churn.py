@@ -2100,9 +2100,21 @@ def label_summary(model_input: ModelData) -> pd.DataFrame:
 
 
 def management_summary(
-    lost: LostCustomers | None, evaluation: pd.DataFrame | None, bridge: pd.DataFrame | None
+    lost: LostCustomers | None, evaluation: pd.DataFrame | None, bridge: pd.DataFrame | None,
+    *, lang: str | None = None,
 ) -> list[str]:
     """Plain-language findings for managers, generated from the chapter's results.
+
+    Parameters
+    ----------
+    lost, evaluation, bridge
+        Lost customers with reasons, the model evaluation table and the revenue bridge; each optional.
+    lang : {"en", "zh"}, optional
+        Language of the sentences; defaults to the report language (:func:`crm_analysis.i18n.language`).
+
+    Returns
+    -------
+    list of str
 
     Examples
     --------
@@ -2110,25 +2122,42 @@ def management_summary(
     ...                   "lost_revenue": [10.0, 10.0, 50.0]})
     >>> management_summary(LostCustomers(t, pd.DataFrame(), ""), None, None)[0]
     'The most common reason for leaving is price (2 of 3 lost customers, 67%); the most costly is service (50 a year).'
+    >>> management_summary(LostCustomers(t, pd.DataFrame(), ""), None, None, lang="zh")[0]
+    '最常见的流失原因是价格（3 位流失客户中有 2 位，67%）；损失最大的原因是服务（每年 50）。'
     """
+    from crm_analysis import i18n
+
+    zh = i18n.resolve_language(lang) == "zh"
     lines = []
     if lost is not None and lost.table["reason_category"].notna().any():
         t = lost.table.dropna(subset=["reason_category"])
         counts = t["reason_category"].value_counts()
         money = t.groupby("reason_category")["lost_revenue"].sum().sort_values(ascending=False)
         top, n = counts.index[0], int(counts.iloc[0])
-        lines.append(f"The most common reason for leaving is {top} ({n:,} of {len(t):,} lost customers, "
-                     f"{n / len(t):.0%}); the most costly is {money.index[0]} ({money.iloc[0]:,.0f} a year).")
+        costly, amount = money.index[0], money.iloc[0]
+        lines.append(
+            f"最常见的流失原因是{i18n.tr(top, 'zh')}（{len(t):,} 位流失客户中有 {n:,} 位，{n / len(t):.0%}）；"
+            f"损失最大的原因是{i18n.tr(costly, 'zh')}（每年 {amount:,.0f}）。" if zh else
+            f"The most common reason for leaving is {top} ({n:,} of {len(t):,} lost customers, "
+            f"{n / len(t):.0%}); the most costly is {costly} ({amount:,.0f} a year).")
     if evaluation is not None and len(evaluation):
         best = evaluation.sort_values("roc_auc", ascending=False).iloc[0]
-        lines.append(f"Calling the 10% of active customers with the highest churn risk reaches "
-                     f"{best['top_decile_lift']:.1f}× as many future churners as calling at random "
-                     f"({best['model'].replace('_', ' ')}, ROC-AUC {best['roc_auc']:.2f}).")
+        lift, auc = best["top_decile_lift"], best["roc_auc"]
+        lines.append(
+            f"致电流失风险最高的 10% 活跃客户，触达的未来流失客户是随机致电的 {lift:.1f} 倍"
+            f"（{i18n.tr(best['model'], 'zh')}，ROC-AUC {auc:.2f}）。" if zh else
+            f"Calling the 10% of active customers with the highest churn risk reaches "
+            f"{lift:.1f}× as many future churners as calling at random "
+            f"({best['model'].replace('_', ' ')}, ROC-AUC {auc:.2f}).")
     if bridge is not None and len(bridge):
         row = bridge.set_index("component")["amount"]
         change = row["end"] - row["start"]
-        lines.append(f"Revenue went from {row['start']:,.0f} to {row['end']:,.0f} ({change:+,.0f}): new customers "
-                     f"brought {row['new']:,.0f}, returning ones {row['reactivated']:,.0f}, existing customers "
-                     f"spent {row['expansion']:,.0f} more and {-row['contraction']:,.0f} less, and lost "
-                     f"customers took {-row['lost']:,.0f} with them.")
+        lines.append(
+            f"收入从 {row['start']:,.0f} 变为 {row['end']:,.0f}（{change:+,.0f}）：新客户带来 {row['new']:,.0f}，"
+            f"回流客户带来 {row['reactivated']:,.0f}，现有客户多消费 {row['expansion']:,.0f}、"
+            f"少消费 {-row['contraction']:,.0f}，流失客户带走了 {-row['lost']:,.0f}。" if zh else
+            f"Revenue went from {row['start']:,.0f} to {row['end']:,.0f} ({change:+,.0f}): new customers "
+            f"brought {row['new']:,.0f}, returning ones {row['reactivated']:,.0f}, existing customers "
+            f"spent {row['expansion']:,.0f} more and {-row['contraction']:,.0f} less, and lost "
+            f"customers took {-row['lost']:,.0f} with them.")
     return lines

@@ -1166,8 +1166,20 @@ def plot_source_value(table: pd.DataFrame) -> matplotlib.figure.Figure:
 
 # ------------------------------------------------------------------------- for managers
 def manager_summary(checks: QualityChecks, summary: pd.DataFrame, fixes: pd.DataFrame,
-                    sources: pd.DataFrame | None = None) -> list[str]:
+                    sources: pd.DataFrame | None = None, *, lang: str | None = None) -> list[str]:
     """Plain sentences for the closing "what to do" section, generated from the results.
+
+    Parameters
+    ----------
+    checks, summary, fixes, sources
+        The chapter's results: the checks, their summary table, the fix list and (optional) the
+        channel comparison indexed by acquisition channel.
+    lang : {"en", "zh"}, optional
+        Language of the sentences; defaults to the report language (:func:`crm_analysis.i18n.language`).
+
+    Returns
+    -------
+    list of str
 
     Examples
     --------
@@ -1177,33 +1189,49 @@ def manager_summary(checks: QualityChecks, summary: pd.DataFrame, fixes: pd.Data
     ...                        pd.Series(dtype="string"))
     >>> manager_summary(checks, s, pd.DataFrame({"record_id": range(4)}))[0]
     '4 records need fixing. The most frequent problem: bad phone (4 records, 4.0%).'
+    >>> manager_summary(checks, s, pd.DataFrame({"record_id": range(4)}), lang="zh")[0]
+    '有 4 条记录需要修正。最常见的问题：bad phone（4 条记录，4.0%）。'
     """
+    from crm_analysis import i18n
+
+    zh = i18n.resolve_language(lang) == "zh"
     sentences = []
     errors = summary[(summary["dimension"] != "information") & (summary["records_flagged"] > 0)]
     top = errors.sort_values("records_flagged", ascending=False).head(1)
     if len(top):
         t = top.iloc[0]
-        sentences.append(f"{len(fixes):,} records need fixing. The most frequent problem: {t['description']} "
-                         f"({int(t['records_flagged']):,} records, {t['share_flagged']:.1%}).")
+        n, share = int(t["records_flagged"]), t["share_flagged"]
+        sentences.append(
+            f"有 {len(fixes):,} 条记录需要修正。最常见的问题：{i18n.tr(t['description'], 'zh')}"
+            f"（{n:,} 条记录，{share:.1%}）。" if zh else
+            f"{len(fixes):,} records need fixing. The most frequent problem: {t['description']} "
+            f"({n:,} records, {share:.1%}).")
     else:
-        sentences.append("No record needs fixing: every check passed.")
+        sentences.append("没有需要修正的记录：所有检查都已通过。" if zh else
+                         "No record needs fixing: every check passed.")
     if len(checks.duplicate_pairs):
-        sentences.append(f"{len(checks.duplicate_pairs):,} likely duplicate customers should be merged, "
-                         "so that each customer has one card.")
+        pairs = len(checks.duplicate_pairs)
+        sentences.append(f"有 {pairs:,} 对疑似重复的客户应当合并，使每位客户只有一张资料卡。" if zh else
+                         f"{pairs:,} likely duplicate customers should be merged, so that each customer has one card.")
     if sources is not None and len(sources) > 1:
-        best_value = sources["revenue_per_customer"].idxmax()
-        worst_quality = sources["quality_score"].idxmin()
-        sentences.append(
-            f"Channel '{best_value}' brings the most valuable customers "
-            f"({sources.loc[best_value, 'revenue_per_customer']:,.0f} per customer, "
-            f"{sources.loc[best_value, 'repeat_share']:.0%} bought again); invest there.")
-        sentences.append(
-            f"Channel '{worst_quality}' collects the poorest data "
-            f"(quality score {sources.loc[worst_quality, 'quality_score']:.2f}); tighten its forms "
-            "and training first.")
+        best, worst = sources["revenue_per_customer"].idxmax(), sources["quality_score"].idxmin()
+        per_customer, repeat = sources.loc[best, "revenue_per_customer"], sources.loc[best, "repeat_share"]
+        score = sources.loc[worst, "quality_score"]
+        if zh:
+            sentences.append(f"渠道“{i18n.tr(str(best), 'zh')}”带来的客户价值最高（客均 {per_customer:,.0f}，"
+                             f"{repeat:.0%} 的客户再次购买）；应加大在该渠道的投入。")
+            sentences.append(f"渠道“{i18n.tr(str(worst), 'zh')}”收集的数据质量最差（质量得分 {score:.2f}）；"
+                             "应首先改进其表单和人员培训。")
+        else:
+            sentences.append(f"Channel '{best}' brings the most valuable customers ({per_customer:,.0f} per customer, "
+                             f"{repeat:.0%} bought again); invest there.")
+            sentences.append(f"Channel '{worst}' collects the poorest data (quality score {score:.2f}); "
+                             "tighten its forms and training first.")
     stale = summary.loc[summary["check"] == "stale_record", "records_flagged"]
     if len(stale) and stale.iloc[0] > 0:
-        days = checks.params.get("stale_after_days", 730)
-        sentences.append(f"{int(stale.iloc[0]):,} customer records were not updated for more than {days} days: "
+        days, n = checks.params.get("stale_after_days", 730), int(stale.iloc[0])
+        sentences.append(f"有 {n:,} 条客户记录超过 {days} 天未更新：请安排回访电话，保持数据库动态更新（动态数据库）。"
+                         if zh else
+                         f"{n:,} customer records were not updated for more than {days} days: "
                          "schedule a review call to keep the database alive (动态数据库).")
     return sentences

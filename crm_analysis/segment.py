@@ -1080,8 +1080,20 @@ def segments_table(
 
 def manager_summary(
     features: pd.DataFrame, scores: pd.DataFrame, tiers: pd.Series, profiles: pd.DataFrame, names: pd.Series,
+    *, lang: str | None = None,
 ) -> list[str]:
     """Plain-language sentences for managers, generated from the results.
+
+    Parameters
+    ----------
+    features, scores, tiers, profiles, names
+        Customer features, RFM scores, ABC tiers, cluster profiles and cluster names.
+    lang : {"en", "zh"}, optional
+        Language of the sentences; defaults to the report language (:func:`crm_analysis.i18n.language`).
+
+    Returns
+    -------
+    list of str
 
     Examples
     --------
@@ -1091,31 +1103,44 @@ def manager_summary(
     >>> p = cluster_profiles(f, labels)
     >>> manager_summary(f, rfm_scores(f), abc_tiers(f["monetary"]), p, name_clusters(p, f))[0][:28]
     'The top 20% of customers (1)'
+    >>> manager_summary(f, rfm_scores(f), abc_tiers(f["monetary"]), p, name_clusters(p, f), lang="zh")[0][:14]
+    '前 20% 的客户（1 位）'
     """
+    from crm_analysis import i18n
+
+    zh = i18n.resolve_language(lang) == "zh"
     stats = concentration(features["monetary"])
     n_top = int(np.ceil(0.2 * len(features)))
     a_count = int((tiers == "A").sum())
+    top_share, gini, a_share = stats["top_share_of_revenue"], stats["gini"], a_count / len(features)
     segment_counts = scores["rfm_segment"].value_counts()
     sentences = [
-        f"The top 20% of customers ({n_top:,}) bring {stats['top_share_of_revenue']:.0%} of revenue "
-        f"(Gini {stats['gini']:.2f}); the {a_count:,} A customers ({a_count / len(features):.0%}) "
+        f"前 20% 的客户（{n_top:,} 位）带来 {top_share:.0%} 的收入（基尼系数 {gini:.2f}）；{a_count:,} 位 A 类客户"
+        f"（{a_share:.0%}）是值得提供个性化服务的关键客户。" if zh else
+        f"The top 20% of customers ({n_top:,}) bring {top_share:.0%} of revenue "
+        f"(Gini {gini:.2f}); the {a_count:,} A customers ({a_share:.0%}) "
         "are the key customers (关键客户) who deserve personalised service.",
     ]
     for segment in ("champions", "can't lose", "at risk"):
         if segment_counts.get(segment, 0):
+            n, action = segment_counts[segment], RFM_SEGMENT_ACTIONS[segment]
             sentences.append(
-                f"{segment_counts[segment]:,} customers are '{segment}' ({RFM_SEGMENT_ZH[segment]}): "
-                f"{RFM_SEGMENT_ACTIONS[segment]}."
+                f"有 {n:,} 位“{RFM_SEGMENT_ZH[segment]}”（{segment}）：{i18n.tr(action, 'zh')}。" if zh else
+                f"{n:,} customers are '{segment}' ({RFM_SEGMENT_ZH[segment]}): {action}."
             )
     best = profiles["revenue_share"].idxmax()
+    customer_share, revenue_share = profiles.loc[best, "customer_share"], profiles.loc[best, "revenue_share"]
     sentences.append(
-        f"The cluster '{names[best]}' holds {profiles.loc[best, 'customer_share']:.0%} of customers "
-        f"and {profiles.loc[best, 'revenue_share']:.0%} of revenue: protect it first."
+        f"聚类“{i18n.tr(str(names[best]), 'zh')}”占 {customer_share:.0%} 的客户和 {revenue_share:.0%} 的收入："
+        "应首先保护。" if zh else
+        f"The cluster '{names[best]}' holds {customer_share:.0%} of customers "
+        f"and {revenue_share:.0%} of revenue: protect it first."
     )
     lapsed = [c for c in profiles.index if str(names[c]).startswith("lapsed")]
     if lapsed:
         share = profiles.loc[lapsed, "customer_share"].sum()
         sentences.append(
+            f"{share:.0%} 的客户属于已沉睡的聚类；除非他们曾是高价值客户，否则只做低成本的唤醒，不多投入。" if zh else
             f"{share:.0%} of customers are in lapsed clusters; spend little on them beyond low-cost "
             "reactivation, unless they were high-value."
         )

@@ -1504,8 +1504,31 @@ def manager_sentences(
     *,
     by: str | None = None,
     horizon_label: str = "the next year",
+    lang: str | None = None,
 ) -> list[str]:
     """Plain-words findings for the closing "what to do" section, generated from the results.
+
+    Parameters
+    ----------
+    value : DataFrame
+        Customer value table with ``clv``, ``churn_risk``, ``value_tier`` and ``service_level``.
+    concentration, var_table : DataFrame, optional
+        Concentration summary and value at risk by the column ``by``.
+    by : str, optional
+        Column of ``var_table`` that names the groups.
+    horizon_label : str
+        The CLV horizon in words (English; translated in Chinese through :func:`crm_analysis.i18n.tr`).
+    lang : {"en", "zh"}, optional
+        Language of the sentences; defaults to the report language (:func:`crm_analysis.i18n.language`).
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    CRMDataError
+        If ``value`` lacks a needed column.
 
     Examples
     --------
@@ -1513,28 +1536,43 @@ def manager_sentences(
     ...                   "service_level": ["win_back", "responsive_silver"]})
     >>> manager_sentences(v)[0]
     'The top value tier (A) is 1 customers (50%) and holds 91% of the predicted value for the next year.'
+    >>> manager_sentences(v, lang="zh")[0]
+    '最高价值等级（A）有 1 位客户（50%），占未来一年预测价值的 91%。'
     """
+    from crm_analysis import i18n
+
+    zh = i18n.resolve_language(lang) == "zh"
     _require(value, ("clv", "churn_risk", "value_tier", "service_level"), "customer value")
     total = value["clv"].sum()
     a = value["value_tier"] == "A"
+    n_a, a_value = int(a.sum()), value.loc[a, "clv"].sum() / total if total > 0 else 0
     out = [
-        f"The top value tier (A) is {int(a.sum()):,} customers ({a.mean():.0%}) and holds "
-        f"{value.loc[a, 'clv'].sum() / total if total > 0 else 0:.0%} of the predicted value for {horizon_label}."
+        f"最高价值等级（A）有 {n_a:,} 位客户（{a.mean():.0%}），"
+        f"占{i18n.tr(horizon_label, 'zh')}预测价值的 {a_value:.0%}。" if zh else
+        f"The top value tier (A) is {n_a:,} customers ({a.mean():.0%}) and holds "
+        f"{a_value:.0%} of the predicted value for {horizon_label}."
     ]
-    win_back = value["service_level"] == "win_back"
+    n_win_back = int((value["service_level"] == "win_back").sum())
     at_risk = (value["clv"] * value["churn_risk"]).sum()
+    risk_share = at_risk / total if total > 0 else 0
     out.append(
-        f"{int(win_back.sum()):,} valuable customers are at high risk of leaving (win-back list); "
-        f"in total {at_risk:,.0f} of predicted value ({at_risk / total if total > 0 else 0:.0%}) is at risk."
+        f"有 {n_win_back:,} 位有价值的客户流失风险高（挽回名单）；共有 {at_risk:,.0f} 的预测价值"
+        f"（{risk_share:.0%}）面临风险。" if zh else
+        f"{n_win_back:,} valuable customers are at high risk of leaving (win-back list); "
+        f"in total {at_risk:,.0f} of predicted value ({risk_share:.0%}) is at risk."
     )
     if concentration is not None and "top_20pct_value_share" in concentration.index:
         share = float(concentration.loc["top_20pct_value_share", "value"])
-        out.append(f"Historically the top 20% of customers brought {share:.0%} of revenue.")
+        out.append(f"历史上，前 20% 的客户带来了 {share:.0%} 的收入。" if zh else
+                   f"Historically the top 20% of customers brought {share:.0%} of revenue.")
     if var_table is not None and by is not None and len(var_table):
         top = var_table.iloc[0]
-        out.append(f"The most value at risk is in {by} '{top[by]}' ({top['share_of_value_at_risk']:.0%} of it).")
-    let_go = value["service_level"] == "let_go"
-    out.append(f"{int(let_go.sum()):,} low-value, high-risk customers need no personal contact (let go).")
+        group, share = top[by], top["share_of_value_at_risk"]
+        out.append(f"风险价值最集中在{i18n.tr(by, 'zh')}“{i18n.tr(str(group), 'zh')}”（占 {share:.0%}）。" if zh else
+                   f"The most value at risk is in {by} '{group}' ({share:.0%} of it).")
+    n_let_go = int((value["service_level"] == "let_go").sum())
+    out.append(f"有 {n_let_go:,} 位低价值、高风险的客户无需人工联系（放弃/自然流失）。" if zh else
+               f"{n_let_go:,} low-value, high-risk customers need no personal contact (let go).")
     return out
 
 

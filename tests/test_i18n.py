@@ -122,6 +122,9 @@ def test_glossary_keys_are_normalised_so_lookups_can_find_them():
     ("can't lose\n118", "不能失去的客户\n118"),
     ("missing_value, stale_record", "缺失值、过期记录"),
     ("the next 26 weeks", "未来 26 周"),
+    ("important to win back (重要挽留客户)", "重要挽留客户"),
+    ("missing_value: phone is empty; stale_record: not updated for 800 days",
+     "缺失值：电话为空；过期记录：800 天未更新"),
 ])
 def test_tr_translates_labels_and_templates(english, chinese):
     assert i18n.tr(english, "zh") == chinese
