@@ -947,7 +947,12 @@ def _install_display_hooks() -> None:
     shell = get_ipython()
     if shell is None:
         return
+    # The inline backend is activated lazily, at the first pyplot figure, and then registers its own PNG
+    # printer for figures; activate it now (a throwaway figure) so ours, registered below, is not replaced.
+    import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
+
+    plt.close(plt.figure())
 
     formatters = shell.display_formatter.formatters
 

@@ -307,3 +307,15 @@ def test_chapter_in_chinese_shows_chinese_tables_and_sentences(chapter_02_zh):
 def test_chapter_in_chinese_has_no_missing_glyphs(chapter_02_zh):
     stderr = "".join(o.get("text", "") for o in _outputs(chapter_02_zh) if o.get("name") == "stderr")
     assert "missing from font" not in stderr
+
+
+def test_chinese_display_survives_a_later_first_import_of_pyplot():
+    # Chapter modules may import pyplot lazily, after use_language(); the hook must stay in place.
+    nb = _run(
+        [
+            "from crm_analysis import i18n\ni18n.use_language('zh')",
+            "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(); _ = ax.set_title('Revenue share'); plt.show()\n"
+            "print(ax.get_title())",
+        ]
+    )
+    assert any("收入占比" in o.get("text", "") for o in nb.cells[1].outputs)
