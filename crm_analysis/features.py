@@ -323,6 +323,7 @@ def customer_features(
     trend_period_days: int = 182,
     max_categories: int = 8,
     include_attributes: bool = True,
+    engine: str = "pandas",
 ) -> pd.DataFrame:
     """One row of features per customer, from events strictly before ``as_of`` (客户特征).
 
@@ -358,6 +359,11 @@ def customer_features(
         Largest number of category share columns; smaller categories are pooled as ``other``.
     include_attributes : bool, default True
         Join the customer-card attributes.
+    engine : {"pandas", "duckdb", "spark"}, default "pandas"
+        Who reduces the transaction lines to customers: pandas in memory, DuckDB (out of core,
+        see :func:`crm_analysis.engines.customer_features_duckdb`) or Spark
+        (:func:`crm_analysis.engines.customer_features_spark`). The values are the same; the
+        small interaction and customer tables are always joined in pandas.
 
     Returns
     -------
@@ -368,6 +374,8 @@ def customer_features(
     ------
     crm_analysis.errors.CRMDataError
         If there is no transactions table or a needed column is missing or incomplete.
+    ValueError
+        If ``engine`` is not one of the three.
 
     Examples
     --------
@@ -391,19 +399,27 @@ def customer_features(
         )
     _validate_transactions(tx, {"customer": "customer_id", "date": "order_date", "amount": "amount"})
     as_of_ts = pd.Timestamp(as_of)
-    tx = tx.loc[tx["order_date"] < as_of_ts]
-    status = tx["status"] if "status" in tx.columns else pd.Series("completed", index=tx.index)
-    purchases = tx.loc[status.eq("completed").fillna(False)]
-    returned = tx.loc[status.eq("returned").fillna(False)]
-    base = _base_features(purchases, returned, as_of_ts, trend_period_days)
-    parts = [base]
-    if "product_category" in purchases.columns and purchases["product_category"].notna().any():
-        parts.append(_category_shares(purchases, max_categories))
-        parts.append(_top_by_spend(purchases.dropna(subset=["product_category"]), "product_category")
-                     .rename("main_category"))
-    if "sales_channel" in purchases.columns and purchases["sales_channel"].notna().any():
-        parts.append(_top_by_spend(purchases.dropna(subset=["sales_channel"]), "sales_channel")
-                     .rename("main_sales_channel"))
+    if engine != "pandas":
+        # The transaction lines are the big table: another engine reduces them to customers.
+        from crm_analysis.engines import customer_features_with
+
+        base = customer_features_with(engine, tx, as_of=as_of_ts, trend_period_days=trend_period_days,
+                                      max_categories=max_categories)
+        parts = [base]
+    else:
+        tx = tx.loc[tx["order_date"] < as_of_ts]
+        status = tx["status"] if "status" in tx.columns else pd.Series("completed", index=tx.index)
+        purchases = tx.loc[status.eq("completed").fillna(False)]
+        returned = tx.loc[status.eq("returned").fillna(False)]
+        base = _base_features(purchases, returned, as_of_ts, trend_period_days)
+        parts = [base]
+        if "product_category" in purchases.columns and purchases["product_category"].notna().any():
+            parts.append(_category_shares(purchases, max_categories))
+            parts.append(_top_by_spend(purchases.dropna(subset=["product_category"]), "product_category")
+                         .rename("main_category"))
+        if "sales_channel" in purchases.columns and purchases["sales_channel"].notna().any():
+            parts.append(_top_by_spend(purchases.dropna(subset=["sales_channel"]), "sales_channel")
+                         .rename("main_sales_channel"))
     interactions = data.interactions
     if interactions is not None and {"customer_id", "date", "kind"} <= set(interactions.columns):
         inter = _interaction_features(interactions, as_of_ts).reindex(base.index)

@@ -311,8 +311,12 @@ def summary_table(
     as_of: str | pd.Timestamp,
     calibration_end: str | pd.Timestamp | None = None,
     time_unit: str = "W",
+    engine: str = "pandas",
 ) -> pd.DataFrame:
     """:func:`crm_analysis.features.rfm_summary` over the period ending the day before ``as_of``.
+
+    ``engine`` ("pandas", "duckdb" or "spark") picks who computes it; the table is the same
+    (see :func:`crm_analysis.engines.rfm_summary_with`).
 
     Examples
     --------
@@ -324,6 +328,11 @@ def summary_table(
     A                    1      1.0  2.0
     """
     _require(transactions, _TX_REQUIRED, "transactions")
+    if engine != "pandas":
+        from crm_analysis.engines import rfm_summary_with
+
+        return rfm_summary_with(engine, transactions, as_of=observation_end(as_of),
+                                calibration_end=calibration_end, time_unit=time_unit)
     return rfm_summary(transactions, as_of=observation_end(as_of), calibration_end=calibration_end,
                        time_unit=time_unit)
 
