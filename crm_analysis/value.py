@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from crm_analysis.clv import UndefinedValueWarning
 from crm_analysis.errors import CRMDataError
 from crm_analysis.features import TIME_UNITS, rfm_summary
 
@@ -435,12 +436,13 @@ def expected_order_value(models: ValueModels, summary: pd.DataFrame) -> pd.Serie
     if models.gamma_gamma is None:
         value = np.where(positive, m, fallback)
     else:
-        p, q, v = (float(models.gamma_gamma.params_[k]) for k in ("p", "q", "v"))
         x, mean = np.where(positive, f, 0.0), np.where(positive, m, 0.0)
-        denominator = p * x + q - 1.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = p * (v + x * mean) / denominator
-        value = np.where(denominator > 0, value, fallback)
+        with warnings.catch_warnings():
+            # NaN where the Gamma-Gamma mean does not exist (q <= 1); the fallback fills it, and
+            # the notebook says so in a visible note.
+            warnings.simplefilter("ignore", UndefinedValueWarning)
+            value = np.asarray(models.gamma_gamma.expected_order_value(x, mean), dtype="float64")
+        value = np.where(np.isfinite(value), value, fallback)
     return pd.Series(value, index=summary.index, name="expected_order_value")
 
 
