@@ -22,6 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import load_average, machine
+
 
 def _rows_written(out_dir: Path, fmt: str) -> dict[str, int]:
     """Data rows per written file (header lines excluded)."""
@@ -74,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     formats = ["parquet", "csv"] if args.fmt == "both" else [args.fmt]
+    print(f"### generator: crm_analysis.synth.generate_to_dir\n({machine()})")
     for fmt in formats:
         cmd = [
             sys.executable,
@@ -91,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{fmt:8s} {result['customers']:>10,} customers  {result['seconds']:>7.1f} s  "
             f"{result['total_rows']:>11,} rows  {result['megabytes_written']:>8.1f} MB written  "
-            f"peak RSS {result['peak_rss_mb']:>7.1f} MB"
+            f"peak RSS {result['peak_rss_mb']:>7.1f} MB  (load average after: {load_average()})"
         )
         for name, count in result["rows"].items():
             print(f"    {name:28s} {count:>11,}")

@@ -1,24 +1,33 @@
-"""Benchmark crm_analysis.features.rfm_summary against DuckDB (and lifetimes, if available).
+"""Benchmark crm_analysis.features.rfm_summary against DuckDB and lifetimes on the same lines.
 
 Usage::
 
-    python benchmarks/bench_rfm_summary.py [--rows N] [--quick] [--lifetimes-python PATH]
+    python benchmarks/bench_rfm_summary.py [--customers N] [--quick] [--lifetimes-python PATH]
+    python benchmarks/bench_rfm_summary.py --source random --rows N      # the old random lines
 
-Generates N random transaction lines (default 10,000,000; ``--quick`` 1,000,000) for
-about N/10 customers over three years, times ``rfm_summary`` (days) with its peak
-traced memory, then a plain DuckDB GROUP BY of the same aggregates, and, with
-``--lifetimes-python``, lifetimes' ``summary_data_from_transaction_data`` in a
-subprocess. Results are checked to be identical.
+By default the transactions are ``transactions.parquet`` of
+``crm-analysis generate --customers N --format parquet`` (N = 1,000,000, which is
+11,642,221 lines; ``--quick`` 100,000 customers, 1,167,507 lines), cached between runs.
+``--source random`` keeps the earlier generator instead (N random lines for about N/10
+customers over three years, all completed).
+
+The lines are read into memory first (not timed). Then, in this process, ``rfm_summary``
+(days, completed lines only) is timed with its CPU seconds and extra peak resident memory
+(``VmHWM`` reset before the call; tracemalloc would slow pandas code several times), and a plain
+DuckDB GROUP BY of the same aggregates on the same in-memory frame. ``customer_features``
+(the chapter-2 features, transactions only) is timed too unless ``--no-features``. With
+lifetimes available (``--lifetimes-python``, default ``/work/venvs/lifetimes/bin/python``;
+``none`` to skip) lifetimes' ``summary_data_from_transaction_data`` runs in a subprocess on the
+same lines (given the completed lines only, since it has no status filter); its time is of the
+call alone, and its peak memory is the subprocess's. Results are checked to be identical.
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 import duckdb
@@ -26,16 +35,28 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crm_analysis.features import rfm_summary
+from _common import (
+    generated,
+    lifetimes_python,
+    load_average,
+    measure_command,
+    print_table,
+    reset_peak,
+    self_peak_mb,
+)
+
+from crm_analysis import CRMData
+from crm_analysis.features import customer_features, rfm_summary
 
 START = np.datetime64("2022-01-01")
-AS_OF = "2024-12-31"
+RANDOM_AS_OF = "2024-12-31"
 
 DUCKDB_SQL = """
 WITH occ AS (
     SELECT customer_id, CAST(order_date AS DATE) AS d, SUM(amount) AS amt
-    FROM tx WHERE CAST(order_date AS DATE) <= DATE '{as_of}' GROUP BY 1, 2
+    FROM tx WHERE CAST(order_date AS DATE) <= DATE '{as_of}' {status} GROUP BY 1, 2
 ), agg AS (
     SELECT customer_id, MIN(d) AS first_d, MAX(d) AS last_d, COUNT(*) AS n, SUM(amt) AS total,
            arg_min(amt, d) AS first_amt
@@ -55,10 +76,12 @@ import numpy as np
 d = np.load(sys.argv[1])
 tx = pd.DataFrame({"customer_id": d["customer_id"].astype(object),
                    "order_date": pd.to_datetime(d["order_date"], unit="ns"), "amount": d["amount"]})
-t0 = time.perf_counter()
+del d
+t0, c0 = time.perf_counter(), time.process_time()
 out = summary_data_from_transaction_data(tx, "customer_id", "order_date", monetary_value_col="amount",
                                          observation_period_end=sys.argv[3], freq="D")
-print(time.perf_counter() - t0)
+peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
+print(time.perf_counter() - t0, time.process_time() - c0, peak)
 out.to_csv(sys.argv[2])
 """
 
@@ -77,67 +100,116 @@ def generate(rows: int, seed: int = 0) -> pd.DataFrame:
     })
 
 
+def load_generated(customers: int) -> tuple[pd.DataFrame, str, str]:
+    """Transactions of ``crm-analysis generate --customers N`` (all columns), as_of and a label."""
+    path = generated(customers) / "transactions.parquet"
+    tx = pd.read_parquet(path)
+    tx.index = pd.RangeIndex(2, len(tx) + 2, name="source_row")
+    as_of = str(tx["order_date"].max().date())
+    return tx, as_of, f"{customers:,} generated customers ({path})"
+
+
 def timed(fn):
-    """Run ``fn``; return (result, wall seconds, peak traced MB) and print its CPU seconds."""
-    tracemalloc.start()
+    """Run ``fn``; return (result, wall seconds, CPU seconds, extra peak RSS MB above the start)."""
+    base = reset_peak()
     t0, c0 = time.perf_counter(), time.process_time()
     result = fn()
-    seconds = time.perf_counter() - t0
-    print(f"(rfm_summary CPU time {time.process_time() - c0:.2f} s; wall well above CPU = busy machine)")
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    return result, seconds, peak
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return result, seconds, cpu, self_peak_mb() - base
 
 
 def same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     """Same customers and (to 1e-6) the same four values."""
-    b = b.reindex(a.index)
+    if len(a) != len(b) or not a.index.sort_values().equals(b.index.astype(a.index.dtype).sort_values()):
+        return False
+    b = b.set_axis(b.index.astype(a.index.dtype)).reindex(a.index)
     cols = ["frequency", "recency", "T", "monetary_value"]
-    return len(a) == len(b) and bool(np.allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), atol=1e-6))
+    return bool(np.allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), atol=1e-6))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=None, help="transaction lines (default 10,000,000)")
-    parser.add_argument("--quick", action="store_true", help="1,000,000 lines")
-    parser.add_argument("--lifetimes-python", default=None, help="python interpreter that has lifetimes")
-    args = parser.parse_args(argv)
-    rows = args.rows or (1_000_000 if args.quick else 10_000_000)
-    tx = generate(rows)
-    print(f"{rows:,} lines, {tx['customer_id'].nunique():,} customers\n")
-    print(f"{'method':<34}{'seconds':>9}{'peak MB':>10}  identical")
-
-    ours, seconds, peak = timed(lambda: rfm_summary(tx, as_of=AS_OF))
-    print(f"{'crm_analysis.rfm_summary':<34}{seconds:>9.2f}{peak:>10.0f}  (reference)")
-
-    con = duckdb.connect()
-    con.register("tx", tx)
-    t0 = time.perf_counter()
-    duck = con.execute(DUCKDB_SQL.format(as_of=AS_OF)).df().set_index("customer_id")
-    duck_s = time.perf_counter() - t0
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
-    label = f"DuckDB GROUP BY ({threads} threads)"
-    print(f"{label:<34}{duck_s:>9.2f}{'n/a':>10}  {same(ours, duck)}")
-    print(f"\nrfm_summary / DuckDB time ratio: {seconds / duck_s:.2f}")
-
-    if args.lifetimes_python is None:
-        print("lifetimes: not run (pass --lifetimes-python PATH to an interpreter with lifetimes installed)")
-        return
+def run_lifetimes(tx: pd.DataFrame, as_of: str, python: str) -> tuple[pd.DataFrame, float, float, float] | None:
+    """lifetimes' summary in a subprocess: (result, seconds and CPU seconds of the call, its peak RSS MB)."""
     with tempfile.TemporaryDirectory() as tmp:
         data_path, out_path = Path(tmp) / "tx.npz", Path(tmp) / "out.csv"
         # Plain numpy arrays: the lifetimes venv has pandas 1.x and no pyarrow.
         np.savez(data_path, customer_id=tx["customer_id"].to_numpy().astype(str),
                  order_date=tx["order_date"].to_numpy().astype("datetime64[ns]").astype(np.int64),
                  amount=tx["amount"].to_numpy())
-        proc = subprocess.run([args.lifetimes_python, "-c", LIFETIMES_SCRIPT, str(data_path), str(out_path), AS_OF],
-                              capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            print(f"lifetimes failed:\n{proc.stderr[-2000:]}")
-            return
+        m = measure_command([python, "-c", LIFETIMES_SCRIPT, str(data_path), str(out_path), as_of])
+        if m.returncode != 0:
+            print(f"lifetimes failed:\n{m.stderr[-2000:]}")
+            return None
         life = pd.read_csv(out_path, dtype={"customer_id": str}).set_index("customer_id")
-    life_s = float(proc.stdout.strip().splitlines()[-1])
-    print(f"{'lifetimes summary_data_from_...':<34}{life_s:>9.2f}{'n/a':>10}  {same(ours, life)}")
-    print(f"lifetimes / rfm_summary time ratio: {life_s / seconds:.1f}")
+    seconds, cpu, peak = (float(x) for x in m.stdout.strip().splitlines()[-1].split())
+    return life, seconds, cpu, peak
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--source", choices=["generated", "random"], default="generated")
+    parser.add_argument("--customers", type=int, default=None, help="generated customers (default 1,000,000)")
+    parser.add_argument("--rows", type=int, default=None, help="random lines (default 10,000,000)")
+    parser.add_argument("--quick", action="store_true", help="100,000 customers (or 1,000,000 random lines)")
+    parser.add_argument("--no-features", action="store_true", help="skip the chapter-2 customer_features row")
+    parser.add_argument("--lifetimes-python", default=None,
+                        help="python interpreter that has lifetimes (default: the lifetimes venv; 'none' skips)")
+    args = parser.parse_args(argv)
+    if args.source == "generated":
+        tx, as_of, label = load_generated(args.customers or (100_000 if args.quick else 1_000_000))
+    else:
+        rows = args.rows or (1_000_000 if args.quick else 10_000_000)
+        tx, as_of, label = generate(rows), RANDOM_AS_OF, "random lines"
+    input_mb = float(tx.memory_usage(deep=True).sum() / 2**20)
+    completed = tx if "status" not in tx else tx[tx["status"] == "completed"]
+    title = (f"customer summary in memory: {len(tx):,} lines ({len(completed):,} completed), "
+             f"{tx['customer_id'].nunique():,} customers; {label}; as_of {as_of}")
+    rows_out: list[list[object]] = []
+    figures: dict = {"lines": len(tx), "completed_lines": len(completed)}
+
+    ours, seconds, cpu, peak = timed(lambda: rfm_summary(tx, as_of=as_of))
+    figures["rfm_summary"] = seconds
+    figures["rfm_summary_cpu"] = cpu
+    rows_out.append(["crm_analysis.rfm_summary", seconds, cpu, peak, "1.00x", "reference", load_average()])
+
+    con = duckdb.connect()
+    con.register("tx", tx)
+    status = "AND status = 'completed'" if "status" in tx else ""
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    duck, duck_s, duck_cpu, duck_mb = timed(
+        lambda: con.execute(DUCKDB_SQL.format(as_of=as_of, status=status)).df().set_index("customer_id"))
+    con.close()
+    figures["duckdb"] = duck_s
+    rows_out.append([f"DuckDB GROUP BY ({threads} threads)", duck_s, duck_cpu, duck_mb, f"{duck_s / seconds:.2f}x",
+                     same(ours, duck), load_average()])
+
+    if not args.no_features and "order_id" in tx:
+        # customer_features counts events strictly before as_of: the day after the last line.
+        day_after = str((pd.Timestamp(as_of) + pd.Timedelta(days=1)).date())
+        feats, f_s, f_cpu, f_peak = timed(lambda: customer_features(CRMData(transactions=tx), as_of=day_after,
+                                                                    include_attributes=False))
+        figures["customer_features"] = f_s
+        rows_out.append([f"customer_features ({feats.shape[1]} columns)", f_s, f_cpu, f_peak,
+                         f"{f_s / seconds:.2f}x", "n/a (other output)", load_average()])
+
+    python = lifetimes_python(args.lifetimes_python)
+    if python:
+        life = run_lifetimes(completed, as_of, python)
+        if life is not None:
+            frame, life_s, life_cpu, life_mb = life
+            figures["lifetimes"] = life_s
+            figures["lifetimes_cpu_ratio"] = life_cpu / cpu
+            rows_out.append(["lifetimes summary_data_from_...", life_s, life_cpu, life_mb, f"{life_s / seconds:.2f}x",
+                             same(ours, frame), load_average()])
+    print_table(title, ["method", "seconds", "CPU s", "peak MB", "time vs ours", "identical", "load avg"], rows_out)
+    print(f"'peak MB' is the peak resident memory above the start of the call for ours (input already in memory: "
+          f"{input_mb:,.0f} MB for the lines), the subprocess's whole peak RSS for lifetimes (its input included).")
+    if "lifetimes" in figures:
+        print(f"lifetimes / rfm_summary: {figures['lifetimes'] / seconds:.1f}x wall, "
+              f"{figures['lifetimes_cpu_ratio']:.1f}x CPU; "
+              f"rfm_summary / DuckDB GROUP BY: {seconds / duck_s:.2f}x")
+    else:
+        print(f"rfm_summary / DuckDB GROUP BY: {seconds / duck_s:.2f}x")
+    return figures
 
 
 if __name__ == "__main__":
