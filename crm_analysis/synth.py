@@ -1148,7 +1148,8 @@ class _Sink:
             import pyarrow.parquet as pq
 
             spec = TRUTH_TABLES if key.startswith("truth") else TABLES
-            arrow = {"string": pa.string(), "category": pa.string(), "date": pa.timestamp("ns"),
+            # Dates in microseconds: Spark cannot read nanosecond Parquet timestamps.
+            arrow = {"string": pa.string(), "category": pa.string(), "date": pa.timestamp("us"),
                      "float": pa.float64(), "int": pa.int64(), "bool": pa.bool_()}  # fmt: skip
             kinds = {f.name: f.kind for f in spec[key.split("/")[1]]}
             schema = pa.schema([(c, arrow[kinds[c]]) for c in frame.columns])
