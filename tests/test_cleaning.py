@@ -292,3 +292,12 @@ def test_cleaning_finds_exactly_the_defects_the_generator_injected(tmp_path):
         q = data.quarantine
         found = q[(q["table"] == "transactions") & q["reason"].str.startswith(prefix)]
         assert set(found["source_row"]) == injected, defect
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=12)), max_size=30))
+def test_vectorised_text_normaliser_equals_the_scalar_one(values):
+    from crm_analysis.cleaning import normalize_text, normalize_texts
+
+    got = normalize_texts(pd.Series(values, dtype="object")).tolist()
+    expected = [normalize_text(v) for v in values]
+    assert [None if pd.isna(g) else g for g in got] == expected
