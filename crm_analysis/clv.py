@@ -230,6 +230,32 @@ def _hessian_from_function(fun: Callable[[np.ndarray], float], theta: np.ndarray
     return hess
 
 
+def _fit_with_gradient(
+    loglik: Callable[..., tuple[float, np.ndarray]],
+    data: dict[str, np.ndarray],
+    n_params: int,
+    *,
+    maxiter: int,
+    tol: float,
+    model: str,
+) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    """Maximise a weighted log-likelihood with an analytic gradient, over log-parameters from 0.
+
+    Returns the parameters, their standard errors (from the Hessian of the gradient), the total
+    weight and whether the optimiser converged.
+    """
+    total = float(data["w"].sum())
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        ll, grad = loglik(theta, data)
+        return -ll / total, -grad / total
+
+    result, ok = _minimise(objective, np.zeros(n_params), jac=True, maxiter=maxiter, tol=tol, model=model)
+    hess = _hessian_from_gradient(lambda th: -loglik(th, data)[1], result.x)
+    params = np.exp(result.x)
+    return params, _standard_errors(hess, params), total, ok
+
+
 def _standard_errors(hess_log: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Standard errors of the natural parameters from the Hessian of -LL in log-parameters.
 
@@ -441,17 +467,8 @@ class BetaGeoModel(_BaseModel):
         w = _validate_weights(weights, len(x))
         scale = 10.0 / max(age.max(), 1e-12)  # rescale time so that alpha is of order one
         data = _prepare_counts({"x": x, "t_x": t_x * scale, "T": age * scale}, w)
-        total = data["w"].sum()
-
-        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            ll, grad = _bgnbd_loglik(theta, data)
-            return -ll / total, -grad / total
-
-        result, ok = _minimise(objective, np.zeros(4), jac=True, maxiter=self.maxiter, tol=self.tol,
-                               model="BG/NBD")
-        hess = _hessian_from_gradient(lambda th: -_bgnbd_loglik(th, data)[1], result.x)
-        params = np.exp(result.x)
-        ses = _standard_errors(hess, params)
+        params, ses, total, ok = _fit_with_gradient(_bgnbd_loglik, data, 4, maxiter=self.maxiter, tol=self.tol,
+                                                    model="BG/NBD")
         params[1] /= scale
         ses[1] /= scale
         unscaled = {**data, "t_x": data["t_x"] / scale, "T": data["T"] / scale}
@@ -909,17 +926,8 @@ class GammaGammaModel(_BaseModel):
             )
         scale = 1.0 / np.average(m, weights=w)
         data = self._prepare(x, m * scale, w)
-        total = data["w"].sum()
-
-        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            ll, grad = _gg_loglik(theta, data)
-            return -ll / total, -grad / total
-
-        result, ok = _minimise(objective, np.zeros(3), jac=True, maxiter=self.maxiter, tol=self.tol,
-                               model="Gamma-Gamma")
-        hess = _hessian_from_gradient(lambda th: -_gg_loglik(th, data)[1], result.x)
-        params = np.exp(result.x)
-        ses = _standard_errors(hess, params)
+        params, ses, total, ok = _fit_with_gradient(_gg_loglik, data, 3, maxiter=self.maxiter, tol=self.tol,
+                                                    model="Gamma-Gamma")
         params[2] /= scale
         ses[2] /= scale
         loglik = _gg_loglik(np.log(params), self._prepare(x, m, w), with_grad=False)[0]
