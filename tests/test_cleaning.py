@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -301,3 +302,18 @@ def test_vectorised_text_normaliser_equals_the_scalar_one(values):
     got = normalize_texts(pd.Series(values, dtype="object")).tolist()
     expected = [normalize_text(v) for v in values]
     assert [None if pd.isna(g) else g for g in got] == expected
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.sampled_from([1.0, 2.5, None]),
+                          st.sampled_from(["2024-01-01", "2024-01-02", None])), max_size=40))
+def test_repeated_line_codes_agree_with_pandas_duplicated(lines):
+    from crm_analysis.cleaning import _repeated_lines
+
+    frame = pd.DataFrame(lines, columns=["text", "amount", "day"]).astype(
+        {"text": "string", "amount": "Float64"}).assign(day=lambda f: pd.to_datetime(f["day"]))
+    positions, codes = _repeated_lines(frame)
+    repeated = np.zeros(len(frame), dtype=bool)
+    repeated[positions] = True
+    assert repeated.tolist() == frame.duplicated(keep=False).tolist()
+    later = pd.Series(codes).duplicated().to_numpy()
+    assert sorted(positions[later].tolist()) == np.flatnonzero(frame.duplicated()).tolist()
