@@ -27,15 +27,16 @@ class ChapterData:
 
     Attributes
     ----------
-    loaded : CRMData
-        The tables as read from the source (data-quality checks look at these).
+    loaded : CRMData or None
+        The tables as read from the source (data-quality checks look at these); None when the
+        chapter did not ask to keep them (:func:`prepare` with ``keep_loaded=False``).
     clean : CRMData
         The cleaned tables, with ``quarantine`` and ``issues``.
     as_of : pandas.Timestamp
         The analysis date.
     """
 
-    loaded: CRMData
+    loaded: CRMData | None
     clean: CRMData
     as_of: pd.Timestamp
 
@@ -78,7 +79,7 @@ def resolve_as_of(data: CRMData, as_of: str | pd.Timestamp | None = None) -> pd.
     return (max(candidates) + pd.Timedelta(days=1)).normalize()
 
 
-def prepare(data_source: str, as_of: str | None = None) -> ChapterData:
+def prepare(data_source: str, as_of: str | None = None, *, keep_loaded: bool = True) -> ChapterData:
     """Load and clean a source, and settle the as-of date: the first step of every chapter.
 
     Parameters
@@ -87,6 +88,9 @@ def prepare(data_source: str, as_of: str | None = None) -> ChapterData:
         Anything :func:`crm_analysis.load` accepts ("teaching", "cdnow", a folder, a file).
     as_of : str, optional
         Analysis date; by default the day after the last transaction.
+    keep_loaded : bool, default True
+        Keep the tables as loaded next to the clean ones. Chapters that only analyse clean data
+        pass False: on a million customers that saves a copy of every table (about 2 GB).
 
     Returns
     -------
@@ -103,7 +107,7 @@ def prepare(data_source: str, as_of: str | None = None) -> ChapterData:
 
     loaded = load(data_source)
     cleaned = clean(loaded)
-    return ChapterData(loaded=loaded, clean=cleaned, as_of=resolve_as_of(cleaned, as_of))
+    return ChapterData(loaded=loaded if keep_loaded else None, clean=cleaned, as_of=resolve_as_of(cleaned, as_of))
 
 
 def tables_dir(output_dir: str | Path) -> Path:
