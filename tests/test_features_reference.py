@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
+import pyarrow as pa
 import pytest
 
 from crm_analysis.crmdata import CRMData
@@ -325,3 +326,26 @@ def test_rfm_summary_sort_path_for_fixed_width_ids_equals_the_hashing_path(calib
     got, expected = rfm_summary(lines, **case), rfm_summary(hashed, **case)
     assert len(got) > 150 and got.index.is_monotonic_increasing
     pdt.assert_frame_equal(got, expected, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    "ids, numbered",
+    [
+        (["C0003", "C0010", "C0002", "C0010"], True),
+        (["0012", "0003", "9999"], True),
+        (["C00A1", "C0002"], False),  # not all digits: the byte-wise keys take over
+        (["C0001", "D0002"], False),  # two prefixes
+        (["-001", "-099"], True),  # one constant prefix, whatever it is, keeps the text order
+        (["-001", "+099"], False),
+    ],
+)
+def test_prefixed_number_keys_sort_like_the_text_or_step_aside(ids, numbered):
+    from crm_analysis.features import _fixed_width_keys, _prefixed_number_keys
+
+    arr = pa.array(ids, type=pa.large_string())
+    keys = _prefixed_number_keys(arr, len(ids[0]))
+    assert (keys is not None) == numbered
+    compact = _fixed_width_keys(pd.Series(ids, dtype="string"))
+    assert compact is not None
+    assert np.argsort(compact[0], kind="stable").tolist() == np.argsort(np.array(ids), kind="stable").tolist()
+    assert (compact[0] < compact[1]).all()
