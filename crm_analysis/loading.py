@@ -975,27 +975,44 @@ def _table_file(folder: Path, table: str) -> Path | None:
     return None
 
 
+def _truth_file(truth_dir: Path, csv_name: str) -> Path | None:
+    """The truth file as CSV, or as Parquet (what ``crm-analysis generate --format parquet`` writes)."""
+    for candidate in (truth_dir / csv_name, (truth_dir / csv_name).with_suffix(".parquet")):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _typed_truth(raw: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Truth columns in their schema kinds (Parquet arrives typed, CSV as text)."""
+    typed = {}
+    for f in schema.TRUTH_TABLES[name]:
+        values = raw[f.name] if f.name in raw else pd.Series(pd.NA, index=raw.index, dtype=object)
+        text = values.dtype == object or isinstance(values.dtype, pd.StringDtype)
+        if f.kind == "date":
+            typed[f.name] = parse_dates(values) if text else pd.to_datetime(values).astype("datetime64[ns]")
+        elif f.kind == "bool":
+            typed[f.name] = parse_bools(values) if text else values.astype("boolean")
+        elif f.kind == "int":
+            typed[f.name] = (parse_numbers(values) if text else values).astype("Int64")
+        else:
+            typed[f.name] = values.astype("string")
+    extras = {c: raw[c].astype("string") for c in raw.columns if c not in typed}
+    return pd.DataFrame(typed | extras)
+
+
 def _read_truth(folder: Path) -> Truth | None:
     truth_dir = folder / paths.TRUTH_SUBDIR
-    files = {k: truth_dir / v for k, v in paths.TRUTH_FILES.items()}
-    if not all(f.exists() for f in files.values()):
+    files = {name: _truth_file(truth_dir, csv_name) for name, csv_name in paths.TRUTH_FILES.items()}
+    if any(file is None for file in files.values()):
         return None
     frames = {}
     for name, file in files.items():
-        raw = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-        typed = {}
-        for f in schema.TRUTH_TABLES[name]:
-            values = raw[f.name] if f.name in raw else pd.Series(pd.NA, index=raw.index, dtype=object)
-            if f.kind == "date":
-                typed[f.name] = parse_dates(values)
-            elif f.kind == "bool":
-                typed[f.name] = parse_bools(values)
-            elif f.kind == "int":
-                typed[f.name] = parse_numbers(values).astype("Int64")
-            else:
-                typed[f.name] = values.astype("string")
-        extras = {c: raw[c].astype("string") for c in raw.columns if c not in typed}
-        frames[name] = pd.DataFrame(typed | extras)
+        if file.suffix == ".parquet":
+            raw = pd.read_parquet(file)
+        else:
+            raw = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+        frames[name] = _typed_truth(raw, name)
     return Truth(customers=frames["customers"], defects=frames["defects"])
 
 

@@ -364,3 +364,13 @@ def test_date_parser_accepts_common_spellings():
         pd.Timestamp("2024-12-25"), pd.Timestamp("2024-02-01")
     ]
     assert parse_dates(pd.Series(["0001-01-01"])).isna().all()  # outside the nanosecond range
+
+
+def test_parquet_folders_bring_their_truth_like_csv_folders(tmp_path):
+    from crm_analysis import synth
+
+    as_csv = load(synth.generate_to_dir(tmp_path / "csv", n_customers=300, seed=7, fmt="csv"))
+    as_parquet = load(synth.generate_to_dir(tmp_path / "parquet", n_customers=300, seed=7, fmt="parquet"))
+    assert as_parquet.truth is not None
+    for name in ("customers", "defects"):
+        pd.testing.assert_frame_equal(getattr(as_parquet.truth, name), getattr(as_csv.truth, name))
