@@ -102,6 +102,35 @@ def _bool(series: pd.Series) -> np.ndarray:
     return series.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
+def _isin(values: pd.Index | pd.Series, members: Iterable[object]) -> np.ndarray:
+    """``values.isin(members)`` as a bool array, done by Arrow for text.
+
+    pandas' ``isin`` on Arrow-backed strings turns every member into a Python object first, which
+    dominated the churn features on a million customers; ``pyarrow.compute.is_in`` does the whole
+    comparison in Arrow. Anything that is not text (a MultiIndex, numbers) uses pandas.
+
+    Examples
+    --------
+    >>> _isin(pd.Index(["a", "b", "c"], dtype="string"), ["c", "a", "z"]).tolist()
+    [True, False, True]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arraylike = isinstance(members, (pd.Index, pd.Series, np.ndarray, pd.api.extensions.ExtensionArray))
+    members = members if arraylike else list(members)
+    text = (not isinstance(values, pd.MultiIndex) and pd.api.types.is_string_dtype(values)
+            and pd.api.types.is_string_dtype(pd.Index(members)))
+    if not text:
+        return np.asarray(pd.Index(values).isin(members), dtype=bool)
+
+    def arrow(x: object) -> pa.Array | pa.ChunkedArray:  # no copy when x is already Arrow-backed
+        return pa.array(pd.array(x, dtype="string[pyarrow]"))
+
+    result = pc.is_in(arrow(values), value_set=pa.chunked_array(arrow(members)).combine_chunks())
+    return np.asarray(result.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _prepared_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
     """Purchases and returns with the columns every function here relies on.
 
@@ -115,21 +144,22 @@ def _prepared_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
     tx = tx.loc[keep]
     status = status.loc[keep]
     amount = tx["amount"].astype(float).to_numpy()
+    # Text columns stay Arrow-backed (``.array``): a round trip through numpy objects costs more
+    # than everything else here on millions of lines.
     out = pd.DataFrame(
         {
-            "customer_id": tx["customer_id"].astype(str).to_numpy(),
+            "customer_id": tx["customer_id"].astype(str).array,
             "order_date": pd.to_datetime(tx["order_date"]).dt.normalize().to_numpy(),
             "amount": amount,
             "is_return": status.eq("returned").fillna(False).to_numpy(dtype=bool) | (amount < 0),
         }
     )
-    order_id = tx["order_id"].astype(str).to_numpy() if "order_id" in tx else None
-    out["order_key"] = order_id if order_id is not None else (
+    out["order_key"] = tx["order_id"].astype(str).array if "order_id" in tx else (
         out["customer_id"] + "|" + out["order_date"].dt.strftime("%Y-%m-%d")
     )
     out["quantity"] = tx["quantity"].astype(float).to_numpy() if "quantity" in tx else np.nan
     out["product_category"] = (
-        tx["product_category"].astype("string").fillna("unknown").to_numpy()
+        tx["product_category"].astype("string").fillna("unknown").array
         if "product_category" in tx else "all"
     )
     return out
@@ -343,7 +373,7 @@ def label_inactivity(
     before = buys.loc[buys["order_date"] < cut].groupby("customer_id")["order_date"].max()
     active = before[before >= cut - window_days * DAY]
     after = buys.loc[(buys["order_date"] >= cut) & (buys["order_date"] < cut + window_days * DAY)]
-    returned = active.index.isin(after["customer_id"].unique())
+    returned = _isin(active.index, after["customer_id"].unique())
     out = pd.DataFrame({"last_purchase": active, "churned": ~returned})
     out.index.name = "customer_id"
     return out
@@ -432,9 +462,13 @@ def behaviour_features(
     """
     tx = _prepared_transactions(_require(data.transactions, ["customer_id"], "transactions"))
     if customers is not None:
-        tx = tx.loc[tx["customer_id"].isin(pd.Index(list(customers)))]
+        tx = tx.loc[_isin(tx["customer_id"], customers)]
     cut = _cutoff_per_row(tx["customer_id"], as_of)
     tx = tx.loc[tx["order_date"].to_numpy() < cut].assign(cut=cut[tx["order_date"].to_numpy() < cut])
+    # orders are only counted: numeric codes, made once, keep the five counts below cheap
+    # (a missing order id stays missing and is not counted)
+    codes = pd.factorize(tx["order_key"])[0]
+    tx = tx.assign(order_key=np.where(codes >= 0, codes, np.nan))
     age = (tx["cut"] - tx["order_date"]).dt.days
     buys = tx.loc[~tx["is_return"]]
     b_age = age.loc[buys.index]
@@ -1603,6 +1637,21 @@ def plot_kaplan_meier(curves: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+def _distinct_columns(values: np.ndarray) -> np.ndarray:
+    """Mask keeping the first of each group of identical columns.
+
+    ``DataFrame.T.duplicated()`` does the same but builds a one-million-column frame and loops over
+    it; ``np.unique`` over the (few) columns sorts them as whole vectors instead.
+    """
+    keep = np.zeros(values.shape[1], dtype=bool)
+    if values.shape[1]:
+        # NaN never equals itself; a sentinel lets two identical columns with gaps match
+        filled = np.where(np.isnan(values), np.inf, values)
+        _, first = np.unique(np.ascontiguousarray(filled.T), axis=0, return_index=True)
+        keep[first] = True
+    return keep
+
+
 def cox_hazard_ratios(frame: pd.DataFrame, covariates: Sequence[str], *, min_level: int = 20) -> pd.DataFrame:
     """Cox proportional-hazards model (statsmodels ``PHReg``): hazard ratios with 95% intervals.
 
@@ -1642,7 +1691,7 @@ def cox_hazard_ratios(frame: pd.DataFrame, covariates: Sequence[str], *, min_lev
         parts.append(dummies)
     X = pd.concat(parts, axis=1)
     X = X.loc[:, X.std() > 0]
-    X = X.loc[:, ~X.T.duplicated().to_numpy()]  # e.g. segment = contract type: identical columns are singular
+    X = X.loc[:, _distinct_columns(X.to_numpy())]  # e.g. segment = contract type: identical columns are singular
     ok = X.notna().all(axis=1).to_numpy()
     result = PHReg(frame["duration"].to_numpy(dtype=float)[ok], X.to_numpy()[ok],
                    status=frame["event"].to_numpy(dtype=float)[ok], ties="efron").fit()
@@ -1717,7 +1766,7 @@ def revenue_bridge(
     has1 = unit["r1"].notna().to_numpy()
     has2 = unit["r2"].notna().to_numpy()
     a, b = unit["r1"].fillna(0).to_numpy(np.int64), unit["r2"].fillna(0).to_numpy(np.int64)
-    seen = unit.index.isin(history)
+    seen = _isin(unit.index, history)
     diff = b - a
     parts = pd.DataFrame({
         "start": a,
@@ -1990,7 +2039,7 @@ def explain_lost(
                    else pd.Series(np.nan, index=features.index))
     else:
         status = lost_customers(data.transactions, as_of, window_days=window_days)
-        lost_ids = status.index[status["lost"].to_numpy(dtype=bool) | status.index.isin(stated.index)]
+        lost_ids = status.index[status["lost"].to_numpy(dtype=bool) | _isin(status.index, stated.index)]
         cut = status.loc[lost_ids, "lost_at"].clip(upper=as_of)
         features = behaviour_features(data, cut, price_rise_date=price_rise_date, customers=lost_ids)
         revenue = annualised_spend(features, window_days=window_days)
@@ -2069,7 +2118,7 @@ def churn_scores_table(
     [0.3, 1.0]
     """
     # a survey answer says the customer left even when the inactivity window has not yet passed
-    active_codes = active_codes.loc[~active_codes.index.isin(lost.table.index)]
+    active_codes = active_codes.loc[~_isin(active_codes.index, lost.table.index)]
     active = active_codes.assign(churn_probability=probability.reindex(active_codes.index),
                                  inferred_reason=pd.NA, reason_source=pd.NA, status="active")
     gone = lost_codes.reindex(lost.table.index).assign(
