@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "rfm_summary": ("bench_rfm_summary.py", [], ["--quick"]),
     "engines": ("bench_engines.py", [], ["--quick"]),
     "clv": ("bench_clv.py", [], ["--quick"]),
+    "models": ("bench_models.py", [], ["--quick"]),
     "run": ("bench_run.py", ["--customers", "100000"], ["--quick"]),
 }
 TAKES_LIFETIMES = {"rfm_summary", "clv"}
