@@ -74,7 +74,11 @@ def _occasions(customer: np.ndarray, day: np.ndarray, amount: np.ndarray) -> tup
     """
     d0 = day.min()
     span = np.int64(day.max() - d0 + 1)
-    key = customer.astype(np.int64) * span + (day - d0)
+    # In place: every temporary of ten million lines costs page faults (a third of the time).
+    key = customer.astype(np.int64)
+    key *= span
+    key += day
+    key -= d0
     # One sort of an int64 key is much faster than a multi-column groupby; the order of
     # equal keys does not matter because their amounts are summed.
     order = np.argsort(key)
@@ -176,7 +180,7 @@ def rfm_summary(
     cols = {"customer": customer_col, "date": date_col, "amount": amount_col}
     _validate_transactions(transactions, cols)
 
-    day = transactions[date_col].to_numpy().astype("datetime64[D]").astype(np.int64)
+    day = transactions[date_col].to_numpy().astype("datetime64[D]").view(np.int64)
     keep = day <= end_day
     if "status" in transactions.columns:
         keep &= (transactions["status"] == _COMPLETED).fillna(False).to_numpy(dtype=bool)
