@@ -601,8 +601,15 @@ def _share_frame(code: np.ndarray, level: np.ndarray, levels: pd.Index, amount: 
     # Built like pandas' unstack (one block, the same memory order), so the row sums round alike.
     frame = pd.DataFrame(matrix, index=rows, copy=False).astype(dtype)
     shares = frame.div(frame.sum(axis=1), axis=0)
-    shares.columns = [f"share_{str(c).strip().lower().replace(' ', '_')}" for c in columns]
-    return shares
+    names = [f"share_{str(c).strip().lower().replace(' ', '_')}" for c in columns]
+    if len(set(names)) == len(names):
+        return shares.set_axis(names, axis=1)
+    # "Home" and "home" name the same column: their shares add up.
+    merged: dict[str, pd.Series] = {}
+    for name, position in zip(names, range(len(names)), strict=True):
+        part = shares.iloc[:, position]
+        merged[name] = merged[name] + part if name in merged else part
+    return pd.DataFrame(merged)
 
 
 def _top_by_spend(purchases: pd.DataFrame, column: str) -> pd.Series:

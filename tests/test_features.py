@@ -99,3 +99,21 @@ def test_missing_column_is_a_clear_error():
 
 def test_age_band_bounds():
     assert age_band(pd.Series([24.99, 25, 64.9, 65, 10])).tolist() == ["<25", "25-34", "55-64", "65+", pd.NA]
+
+
+def test_categories_differing_only_in_case_share_one_column():
+    from crm_analysis.features import customer_features
+
+    tx = pd.DataFrame({
+        "order_id": ["O1", "O2", "O3"],
+        "customer_id": pd.array(["C1", "C1", "C1"], dtype="string"),
+        "order_date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]),
+        "amount": [30.0, 10.0, 60.0],
+        "status": ["completed"] * 3,
+        "product_category": pd.array(["Home", "home", "Toys"], dtype="string"),
+    })
+    out = customer_features(CRMData(transactions=tx), as_of="2024-04-01", include_attributes=False)
+    shares = out.filter(like="share_")
+    assert sorted(shares.columns) == ["share_home", "share_toys"]
+    assert shares.loc["C1", "share_home"] == pytest.approx(0.4)
+    assert shares.loc["C1"].sum() == pytest.approx(1.0)
