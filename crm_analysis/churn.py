@@ -484,7 +484,8 @@ def behaviour_features(
     f["monetary"] = tx.groupby("customer_id")["amount"].sum().reindex(f.index).fillna(0.0)
     f["recency_days"] = (f["cut_off"] - f["last_purchase"]).dt.days.astype(float)
     f["tenure_days"] = (f["cut_off"] - f["first_purchase"]).dt.days.astype(float)
-    f["avg_order_value"] = f["gross_spend"] / f["orders"]
+    # Unknown, not infinite, when none of the customer's lines has an order id.
+    f["avg_order_value"] = (f["gross_spend"] / f["orders"]).where(f["orders"] > 0)
     span = (f["last_purchase"] - f["first_purchase"]).dt.days.astype(float)
     f["mean_gap_days"] = (span / (f["frequency"] - 1)).where(f["frequency"] > 1)
     f["overdue_ratio"] = f["recency_days"] / f["mean_gap_days"]

@@ -81,3 +81,15 @@ def test_orders_are_counted_by_order_id_and_missing_ids_are_not_orders():
     assert features.loc["A", "orders"] == 2.0
     assert features.loc["A", "avg_order_value"] == pytest.approx(11.0)
     assert features.loc["B", "orders"] == 0.0
+
+
+def test_average_order_value_is_unknown_not_infinite_without_order_ids():
+    from crm_analysis.churn import behaviour_features
+    from crm_analysis.crmdata import CRMData
+
+    tx = pd.DataFrame({"customer_id": ["A", "A", "B"], "order_id": [None, None, "O1"],
+                       "amount": [10.0, 30.0, 5.0],
+                       "order_date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01"])})
+    f = behaviour_features(CRMData(transactions=tx), "2024-06-01")
+    assert pd.isna(f.loc["A", "avg_order_value"]) and f.loc["A", "frequency"] == 2
+    assert f.loc["B", "avg_order_value"] == 5.0
