@@ -58,11 +58,6 @@ def _markdown_outputs(notebook: nbformat.NotebookNode) -> str:
                      for o in c.get("outputs", []) if "text/markdown" in o.get("data", {}))
 
 
-def test_runs_within_the_time_budget(teaching_run):
-    _, _, seconds = teaching_run
-    assert seconds < 60, f"chapter 1 took {seconds:.0f} s on the teaching data (budget 60 s)"
-
-
 def test_row_accounting_and_quarantine(teaching_run):
     out, _, _ = teaching_run
     accounting = _table(out, "row_accounting")
