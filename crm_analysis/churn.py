@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from crm_analysis.arrow_text import isin
 from crm_analysis.crmdata import CRMData
 from crm_analysis.errors import CRMDataError
 from crm_analysis.schema import REASON_CATEGORIES
@@ -100,35 +101,6 @@ def _ts(value: str | pd.Timestamp) -> pd.Timestamp:
 def _bool(series: pd.Series) -> np.ndarray:
     """A nullable boolean-ish column as a plain numpy bool array (missing counts as False)."""
     return series.astype("boolean").fillna(False).to_numpy(dtype=bool)
-
-
-def _isin(values: pd.Index | pd.Series, members: Iterable[object]) -> np.ndarray:
-    """``values.isin(members)`` as a bool array, done by Arrow for text.
-
-    pandas' ``isin`` on Arrow-backed strings turns every member into a Python object first, which
-    dominated the churn features on a million customers; ``pyarrow.compute.is_in`` does the whole
-    comparison in Arrow. Anything that is not text (a MultiIndex, numbers) uses pandas.
-
-    Examples
-    --------
-    >>> _isin(pd.Index(["a", "b", "c"], dtype="string"), ["c", "a", "z"]).tolist()
-    [True, False, True]
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arraylike = isinstance(members, (pd.Index, pd.Series, np.ndarray, pd.api.extensions.ExtensionArray))
-    members = members if arraylike else list(members)
-    text = (not isinstance(values, pd.MultiIndex) and pd.api.types.is_string_dtype(values)
-            and pd.api.types.is_string_dtype(pd.Index(members)))
-    if not text:
-        return np.asarray(pd.Index(values).isin(members), dtype=bool)
-
-    def arrow(x: object) -> pa.Array | pa.ChunkedArray:  # no copy when x is already Arrow-backed
-        return pa.array(pd.array(x, dtype="string[pyarrow]"))
-
-    result = pc.is_in(arrow(values), value_set=pa.chunked_array(arrow(members)).combine_chunks())
-    return np.asarray(result.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _prepared_transactions(transactions: pd.DataFrame) -> pd.DataFrame:
@@ -373,7 +345,7 @@ def label_inactivity(
     before = buys.loc[buys["order_date"] < cut].groupby("customer_id")["order_date"].max()
     active = before[before >= cut - window_days * DAY]
     after = buys.loc[(buys["order_date"] >= cut) & (buys["order_date"] < cut + window_days * DAY)]
-    returned = _isin(active.index, after["customer_id"].unique())
+    returned = isin(active.index, after["customer_id"].unique())
     out = pd.DataFrame({"last_purchase": active, "churned": ~returned})
     out.index.name = "customer_id"
     return out
@@ -462,7 +434,7 @@ def behaviour_features(
     """
     tx = _prepared_transactions(_require(data.transactions, ["customer_id"], "transactions"))
     if customers is not None:
-        tx = tx.loc[_isin(tx["customer_id"], customers)]
+        tx = tx.loc[isin(tx["customer_id"], customers)]
     cut = _cutoff_per_row(tx["customer_id"], as_of)
     tx = tx.loc[tx["order_date"].to_numpy() < cut].assign(cut=cut[tx["order_date"].to_numpy() < cut])
     # orders are only counted: numeric codes, made once, keep the five counts below cheap
@@ -1767,7 +1739,7 @@ def revenue_bridge(
     has1 = unit["r1"].notna().to_numpy()
     has2 = unit["r2"].notna().to_numpy()
     a, b = unit["r1"].fillna(0).to_numpy(np.int64), unit["r2"].fillna(0).to_numpy(np.int64)
-    seen = _isin(unit.index, history)
+    seen = isin(unit.index, history)
     diff = b - a
     parts = pd.DataFrame({
         "start": a,
@@ -2040,7 +2012,7 @@ def explain_lost(
                    else pd.Series(np.nan, index=features.index))
     else:
         status = lost_customers(data.transactions, as_of, window_days=window_days)
-        lost_ids = status.index[status["lost"].to_numpy(dtype=bool) | _isin(status.index, stated.index)]
+        lost_ids = status.index[status["lost"].to_numpy(dtype=bool) | isin(status.index, stated.index)]
         cut = status.loc[lost_ids, "lost_at"].clip(upper=as_of)
         features = behaviour_features(data, cut, price_rise_date=price_rise_date, customers=lost_ids)
         revenue = annualised_spend(features, window_days=window_days)
@@ -2119,7 +2091,7 @@ def churn_scores_table(
     [0.3, 1.0]
     """
     # a survey answer says the customer left even when the inactivity window has not yet passed
-    active_codes = active_codes.loc[~_isin(active_codes.index, lost.table.index)]
+    active_codes = active_codes.loc[~isin(active_codes.index, lost.table.index)]
     active = active_codes.assign(churn_probability=probability.reindex(active_codes.index),
                                  inferred_reason=pd.NA, reason_source=pd.NA, status="active")
     gone = lost_codes.reindex(lost.table.index).assign(

@@ -40,10 +40,10 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_analysis import schema
+from crm_analysis.arrow_text import as_arrow, isin
 from crm_analysis.crmdata import CRMData
 from crm_analysis.errors import CRMDataError
 from crm_analysis.loading import _FALSE, _TRUE, mask_value, parse_dates
@@ -388,12 +388,6 @@ def normalize_date(value: object) -> pd.Timestamp | None:
 
 
 # --------------------------------------------------------------------------- vectorised helpers
-def _arrow(values: pd.Series) -> pa.Array:
-    """A string column as one Arrow array (for the pyarrow.compute kernels)."""
-    array = pa.array(values.astype("string").array)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
 def _map_unique(values: pd.Series, func: Callable[[object], object], *, unchanged: str | None = None) -> pd.Series:
     """Apply a scalar normaliser once per distinct value (fast on long, repetitive columns).
 
@@ -402,7 +396,7 @@ def _map_unique(values: pd.Series, func: Callable[[object], object], *, unchange
     """
     if unchanged is not None and len(values):
         text = values.astype("string")
-        same = pc.fill_null(pc.match_substring_regex(_arrow(text), unchanged), False)
+        same = pc.fill_null(pc.match_substring_regex(as_arrow(text), unchanged), False)
         same = same.to_numpy(zero_copy_only=False)
         if same.any():
             result = text.copy()
@@ -514,7 +508,7 @@ def normalize_texts(values: pd.Series) -> pd.Series:
     ['Shanghai Pudong', <NA>, <NA>]
     """
     text = values.astype("string")
-    arrow = _arrow(text)
+    arrow = as_arrow(text)
     # Most values of a real log are printable ASCII with single inner spaces: NFKC and the
     # whitespace rules leave them alone. Finding them takes Arrow's C++ kernels; only the rest
     # go through the (slower) Unicode normalisation.
@@ -576,8 +570,7 @@ def _repeated_lines(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def _orphans(frame: pd.DataFrame, book: _Book, customer_ids: pd.Series | None, what: str) -> None:
     if customer_ids is None:
         return
-    known = pc.is_in(_arrow(frame["customer_id"]), value_set=_arrow(customer_ids))
-    orphan = pd.Series(~known.to_numpy(zero_copy_only=False), index=frame.index) & frame["customer_id"].notna()
+    orphan = pd.Series(~isin(frame["customer_id"], customer_ids), index=frame.index) & frame["customer_id"].notna()
 
     def reason(rows: pd.Index) -> pd.Series:
         return "customer_id " + frame["customer_id"][rows] + f" not in the customers table (orphan {what})"

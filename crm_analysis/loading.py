@@ -46,6 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_analysis import paths, schema
+from crm_analysis.arrow_text import as_arrow
 from crm_analysis.crmdata import CRMData, Truth
 from crm_analysis.errors import CRMDataError
 
@@ -340,16 +341,10 @@ def _blank(values: pd.Series) -> pd.Series:
     missing = values.isna()
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
         # Arrow's kernels: pandas' isin on Arrow strings goes through Python objects.
-        text = pc.utf8_trim_whitespace(_arrow(values))
+        text = pc.utf8_trim_whitespace(as_arrow(values))
         token = pc.fill_null(pc.is_in(text, value_set=pa.array(MISSING_TOKENS)), True)
         missing = missing | token.to_numpy(zero_copy_only=False)
     return missing.astype(bool)
-
-
-def _arrow(values: pd.Series) -> pa.Array:
-    """A column as one Arrow string array."""
-    array = pa.array(values.astype("string").array)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -508,7 +503,7 @@ def _typed(
         text[blank] = pd.NA
         if column in ("customer_id", "order_id", "interaction_id"):
             # Only values with a dot can be spreadsheet numbers ("1001.0"); the regex runs on those.
-            dotted = pc.fill_null(pc.match_substring(_arrow(text), "."), False).to_numpy(zero_copy_only=False)
+            dotted = pc.fill_null(pc.match_substring(as_arrow(text), "."), False).to_numpy(zero_copy_only=False)
             if dotted.any():
                 text[dotted] = text[dotted].str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
         return text

@@ -45,6 +45,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from crm_analysis.arrow_text import isin
 from crm_analysis.crmdata import CRMData
 from crm_analysis.errors import CRMDataError
 from crm_analysis.schema import ACQUISITION_CHANNELS, CUSTOMER_TYPES, GENDERS
@@ -726,7 +727,7 @@ def _check_transactions(tx: pd.DataFrame, customers: pd.DataFrame | None, as_of:
     found.append(_finding(tx, blank, check="missing_customer_id", column="customer_id",
                           detail="customer id is empty", **kw))
     if customers is not None and "customer_id" in customers:
-        bad = ~blank & ~_isin(cid, customers["customer_id"].dropna().astype("string"))
+        bad = ~blank & ~pd.Series(isin(cid, customers["customer_id"]), index=cid.index)
         found.append(_finding(tx, bad, check="orphan_transaction", column="customer_id",
                               detail="customer id not in the customers table", **kw))
     else:
@@ -747,18 +748,6 @@ def _check_transactions(tx: pd.DataFrame, customers: pd.DataFrame | None, as_of:
                           detail="order date missing or after the as-of date", **kw))
     found.append(_amount_outliers(tx, outlier_iqr, kw))
     return found
-
-
-def _isin(values: pd.Series, allowed: pd.Series) -> pd.Series:
-    """``values.isin(allowed)``; with pyarrow strings in pyarrow (pandas builds a Python list of ``allowed``)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        inside = pc.is_in(pa.array(values.array), value_set=pa.array(allowed.array))
-    except (TypeError, ValueError, pa.ArrowException):  # not plain strings: let pandas do it
-        return values.isin(allowed)
-    return pd.Series(inside.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
 
 
 def _row_hash(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:

@@ -41,16 +41,6 @@ def test_cox_drops_a_covariate_identical_to_another():
     assert 1.8 < hr["hazard_ratio"].iloc[0] < 3.6
 
 
-def test_isin_matches_pandas_isin():
-    rng = np.random.default_rng(SEED)
-    values = pd.Series([f"C{i}" for i in rng.integers(0, 50, 300)], dtype="string")
-    members = pd.Series([f"C{i}" for i in rng.integers(0, 80, 40)], dtype="string").array
-    assert churn._isin(values, members).tolist() == values.isin(members).tolist()
-    assert churn._isin(pd.Index(values), iter(["C1", "C2"])).tolist() == values.isin(["C1", "C2"]).tolist()
-    pairs = pd.MultiIndex.from_arrays([["a", "b", "c"], ["x", "y", "z"]])
-    assert churn._isin(pairs, pairs[[2, 0]]).tolist() == [True, False, True]
-
-
 def test_prepared_transactions_keep_text_as_strings():
     tx = pd.DataFrame({
         "customer_id": pd.array(["C2", "C1", None, "C1"], dtype="string"),
