@@ -98,6 +98,31 @@ def generated(customers: int, *, seed: int = 20230101, fmt: str = "parquet", qui
     return out
 
 
+def summary_sql(source: str, as_of: str, *, completed_only: bool) -> str:
+    """The customer summary as a plain DuckDB GROUP BY: the near-the-limit reference of issue 7.
+
+    ``source`` is a table name or a ``read_parquet('...')`` call; the aggregates are the ones
+    ``features.rfm_summary`` computes with ``time_unit="D"``.
+    """
+    status = "status = 'completed' AND " if completed_only else ""
+    return f"""
+WITH occ AS (
+    SELECT customer_id, CAST(order_date AS DATE) AS d, SUM(amount) AS amt
+    FROM {source}
+    WHERE {status}CAST(order_date AS DATE) <= DATE '{as_of}'
+    GROUP BY 1, 2
+), agg AS (
+    SELECT customer_id, MIN(d) AS first_d, MAX(d) AS last_d, COUNT(*) AS n, SUM(amt) AS total,
+           arg_min(amt, d) AS first_amt
+    FROM occ GROUP BY 1
+)
+SELECT customer_id, n - 1 AS frequency, CAST(date_diff('day', first_d, last_d) AS DOUBLE) AS recency,
+       CAST(date_diff('day', first_d, DATE '{as_of}') AS DOUBLE) AS "T",
+       CASE WHEN n > 1 THEN (total - first_amt) / (n - 1) ELSE 0 END AS monetary_value
+FROM agg ORDER BY customer_id
+"""
+
+
 def parquet_rows(path: Path) -> int:
     """Rows of a Parquet file, from its metadata (no data read)."""
     import pyarrow.parquet as pq

@@ -36,26 +36,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import generated, load_average, measure_command, parquet_rows, print_table, self_peak_mb
+from _common import generated, load_average, measure_command, parquet_rows, print_table, self_peak_mb, summary_sql
 
 COLUMNS = ["customer_id", "order_date", "amount", "status"]
-
-GROUP_BY_SQL = """
-WITH occ AS (
-    SELECT customer_id, CAST(order_date AS DATE) AS d, SUM(amount) AS amt
-    FROM read_parquet('{path}')
-    WHERE status = 'completed' AND CAST(order_date AS DATE) <= DATE '{as_of}'
-    GROUP BY 1, 2
-), agg AS (
-    SELECT customer_id, MIN(d) AS first_d, MAX(d) AS last_d, COUNT(*) AS n, SUM(amt) AS total,
-           arg_min(amt, d) AS first_amt
-    FROM occ GROUP BY 1
-)
-SELECT customer_id, n - 1 AS frequency, CAST(date_diff('day', first_d, last_d) AS DOUBLE) AS recency,
-       CAST(date_diff('day', first_d, DATE '{as_of}') AS DOUBLE) AS "T",
-       CASE WHEN n > 1 THEN (total - first_amt) / (n - 1) ELSE 0 END AS monetary_value
-FROM agg ORDER BY customer_id
-"""
 
 
 # ------------------------------------------------------------------ child side: one method, timed
@@ -84,7 +67,8 @@ def _child(method: str, path: str, as_of: str, out: str) -> dict:
 
         t0 = time.perf_counter()
         with duckdb.connect() as con:
-            result = con.execute(GROUP_BY_SQL.format(path=path, as_of=as_of)).df().set_index("customer_id")
+            sql = summary_sql(f"read_parquet('{path}')", as_of, completed_only=True)
+            result = con.execute(sql).df().set_index("customer_id")
     elif method == "spark":
         from pyspark.sql import SparkSession
         from pyspark.sql import functions as F

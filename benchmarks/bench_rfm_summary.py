@@ -45,6 +45,7 @@ from _common import (
     print_table,
     reset_peak,
     self_peak_mb,
+    summary_sql,
 )
 
 from crm_analysis import CRMData
@@ -53,20 +54,6 @@ from crm_analysis.features import customer_features, rfm_summary
 START = np.datetime64("2022-01-01")
 RANDOM_AS_OF = "2024-12-31"
 
-DUCKDB_SQL = """
-WITH occ AS (
-    SELECT customer_id, CAST(order_date AS DATE) AS d, SUM(amount) AS amt
-    FROM tx WHERE CAST(order_date AS DATE) <= DATE '{as_of}' {status} GROUP BY 1, 2
-), agg AS (
-    SELECT customer_id, MIN(d) AS first_d, MAX(d) AS last_d, COUNT(*) AS n, SUM(amt) AS total,
-           arg_min(amt, d) AS first_amt
-    FROM occ GROUP BY 1
-)
-SELECT customer_id, n - 1 AS frequency, CAST(date_diff('day', first_d, last_d) AS DOUBLE) AS recency,
-       CAST(date_diff('day', first_d, DATE '{as_of}') AS DOUBLE) AS "T",
-       CASE WHEN n > 1 THEN (total - first_amt) / (n - 1) ELSE 0 END AS monetary_value
-FROM agg ORDER BY customer_id
-"""
 
 LIFETIMES_SCRIPT = """
 import sys, time
@@ -187,10 +174,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     con = duckdb.connect()
     con.register("tx", tx)
-    status = "AND status = 'completed'" if "status" in tx else ""
+    has_status = "status" in tx
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     duck, duck_s, duck_cpu, duck_mb, duck_first = timed(
-        lambda: con.execute(DUCKDB_SQL.format(as_of=as_of, status=status)).df().set_index("customer_id"),
+        lambda: con.execute(summary_sql("tx", as_of, completed_only=has_status)).df().set_index("customer_id"),
         args.repeat)
     con.close()
     figures["duckdb"] = duck_s
