@@ -52,9 +52,9 @@ def machine() -> str:
 
 
 def cli_command() -> list[str]:
-    """``crm-analysis`` if installed as a console script, else ``python -m crm_analysis.cli``."""
+    """``crm-analysis`` if installed as a console script, else ``python -m crm_analysis.app.cli``."""
     exe = shutil.which("crm-analysis")
-    return [exe] if exe else [sys.executable, "-m", "crm_analysis.cli"]
+    return [exe] if exe else [sys.executable, "-m", "crm_analysis.app.cli"]
 
 
 def lifetimes_python(path: str | None) -> str | None:
@@ -79,7 +79,7 @@ def lifetimes_python(path: str | None) -> str | None:
 def generated(customers: int, *, seed: int = 20230101, fmt: str = "parquet", quiet: bool = False) -> Path:
     """Folder of a data set made by ``crm-analysis generate`` (cached in ``CACHE_DIR`` between runs).
 
-    The default seed is the generator's own (``crm_analysis.synth.DEFAULT_SEED``). Set
+    The default seed is the generator's own (``crm_analysis.data.synth.DEFAULT_SEED``). Set
     ``CRM_BENCH_CACHE`` to put the cache elsewhere; delete the folder to regenerate.
     """
     out = CACHE_DIR / f"generated-{customers}-seed{seed}-{fmt}"

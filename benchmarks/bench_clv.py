@@ -1,4 +1,4 @@
-"""Benchmark the BG/NBD and Gamma-Gamma fits of crm_analysis.clv against lifetimes, in the same run.
+"""Benchmark the BG/NBD and Gamma-Gamma fits of crm_analysis.models.clv against lifetimes, in the same run.
 
 Usage::
 
@@ -39,9 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import lifetimes_python, load_average, machine, reset_peak, self_peak_mb
 
-from crm_analysis.clv import BetaGeoModel, GammaGammaModel, simulate_bgnbd, simulate_gamma_gamma
+from crm_analysis.core.paths import CDNOW_DIR
 from crm_analysis.features import rfm_summary
-from crm_analysis.paths import CDNOW_DIR
+from crm_analysis.models.clv import BetaGeoModel, GammaGammaModel, simulate_bgnbd, simulate_gamma_gamma
 
 TRUTH_BG = {"r": 0.25, "alpha": 30.0, "a": 0.8, "b": 2.4}  # alpha per day
 TRUTH_GG = {"p": 6.0, "q": 3.7, "v": 15.0}

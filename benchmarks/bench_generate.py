@@ -43,7 +43,7 @@ def _rows_written(out_dir: Path, fmt: str) -> dict[str, int]:
 
 def _run_one(customers: int, fmt: str, seed: int) -> dict:
     """Generate into a temporary folder in this process and measure it."""
-    from crm_analysis.synth import generate_to_dir
+    from crm_analysis.data.synth import generate_to_dir
 
     with tempfile.TemporaryDirectory(prefix="crm-bench-") as tmp:
         start = time.perf_counter()
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     formats = ["parquet", "csv"] if args.fmt == "both" else [args.fmt]
-    print(f"### generator: crm_analysis.synth.generate_to_dir\n({machine()})")
+    print(f"### generator: crm_analysis.data.synth.generate_to_dir\n({machine()})")
     for fmt in formats:
         cmd = [
             sys.executable,

@@ -67,8 +67,8 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 def cached_inputs(customers: int, rows: list) -> tuple[CRMData, pd.Timestamp, pd.DataFrame]:
     """Cleaned tables, the as-of date and the chapter-2 features: from the cache, or built (and timed) once."""
     from crm_analysis import clean, load
+    from crm_analysis.app.report import resolve_as_of
     from crm_analysis.features import customer_features
-    from crm_analysis.report import resolve_as_of
 
     folder = CACHE_DIR / f"models-{customers}"
     done = folder / "meta.json"
@@ -146,8 +146,9 @@ def chapter_2(step: Steps, data: CRMData, features: pd.DataFrame, out_dir: Path)
     """The calls of notebooks/02_segmentation.ipynb after the features, in order."""
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-    from crm_analysis import interactive, segment
-    from crm_analysis.report import save_table
+    from crm_analysis import segment
+    from crm_analysis.app import interactive
+    from crm_analysis.app.report import save_table
 
     ch = "ch2"
     ns = step.ns

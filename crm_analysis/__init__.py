@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_analysis.crmdata import CRMData, Truth
+from crm_analysis.core.crmdata import CRMData, Truth
 
 __version__ = "0.1.0"
 
 # `load` and `clean` are imported on first use so that `import crm_analysis` stays light.
-_LAZY = {"load": "crm_analysis.loading", "clean": "crm_analysis.cleaning"}
+_LAZY = {"load": "crm_analysis.data.loading", "clean": "crm_analysis.data.cleaning"}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,11 +1,11 @@
-"""crm_analysis.arrow_text: Arrow versions of the string operations pandas does slowly."""
+"""crm_analysis.core.arrow_text: Arrow versions of the string operations pandas does slowly."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from crm_analysis.arrow_text import as_arrow, isin
+from crm_analysis.core.arrow_text import as_arrow, isin
 
 SEED = 20230101
 

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_analysis import churn
-from crm_analysis.crmdata import CRMData
-from crm_analysis.errors import CRMDataError
-from crm_analysis.paths import TEACHING_DIR
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.core.paths import TEACHING_DIR
 
 CUT = pd.Timestamp("2024-07-01")
 
@@ -388,7 +388,7 @@ def test_bridge_identity_holds_exactly(rows, split):
 def teaching():
     if not (TEACHING_DIR / "transactions.csv").exists():
         pytest.skip("data/teaching/ is not generated yet (crm-analysis generate writes it)")
-    from crm_analysis.report import prepare
+    from crm_analysis.app.report import prepare
 
     return prepare("teaching")
 

@@ -75,7 +75,7 @@ def test_orders_are_counted_by_order_id_and_missing_ids_are_not_orders():
 
 def test_average_order_value_is_unknown_not_infinite_without_order_ids():
     from crm_analysis.churn import behaviour_features
-    from crm_analysis.crmdata import CRMData
+    from crm_analysis.core.crmdata import CRMData
 
     tx = pd.DataFrame({"customer_id": ["A", "A", "B"], "order_id": [None, None, "O1"],
                        "amount": [10.0, 30.0, 5.0],

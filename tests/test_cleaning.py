@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_analysis import paths, schema
-from crm_analysis.cleaning import (
+from crm_analysis.core import paths, schema
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.data.cleaning import (
     CATEGORY_SYNONYMS,
     clean,
     normalize_bool,
@@ -22,8 +23,7 @@ from crm_analysis.cleaning import (
     normalize_text,
     row_accounting,
 )
-from crm_analysis.errors import CRMDataError
-from crm_analysis.loading import load
+from crm_analysis.data.loading import load
 
 CUSTOMERS = """customer_id,name,gender,birth_date,phone,email,acquisition_channel,customer_type
 C001,张伟,女,1985-04-12,+86 138-1234-5678,Zhang.Wei@Example.com,Store visit,个人
@@ -171,7 +171,7 @@ def test_row_accounting_raises_when_a_row_is_lost(cleaned):
 
 
 @pytest.mark.skipif(
-    not (paths.TEACHING_DIR / "customers.csv").exists(), reason="data/teaching/ not generated yet (crm_analysis.synth)"
+    not (paths.TEACHING_DIR / "customers.csv").exists(), reason="data/teaching/ not generated (data.synth)"
 )
 def test_teaching_data_rows_are_conserved():
     data = clean(load("teaching"))
@@ -274,7 +274,7 @@ def test_birth_dates_too_close_to_signup_and_domestic_non_mobiles_are_blanked(tm
 
 
 def test_cleaning_finds_exactly_the_defects_the_generator_injected(tmp_path):
-    synth = pytest.importorskip("crm_analysis.synth", reason="the teaching-data generator is not available")
+    synth = pytest.importorskip("crm_analysis.data.synth", reason="the teaching-data generator is not available")
     folder = synth.write_dataset(synth.generate(600, seed=11), tmp_path / "teaching")
     data = clean(load(folder))
     defects = data.truth.defects
@@ -297,7 +297,7 @@ def test_cleaning_finds_exactly_the_defects_the_generator_injected(tmp_path):
 
 @given(st.lists(st.one_of(st.none(), st.text(max_size=12)), max_size=30))
 def test_vectorised_text_normaliser_equals_the_scalar_one(values):
-    from crm_analysis.cleaning import normalize_text, normalize_texts
+    from crm_analysis.data.cleaning import normalize_text, normalize_texts
 
     got = normalize_texts(pd.Series(values, dtype="object")).tolist()
     expected = [normalize_text(v) for v in values]
@@ -307,7 +307,7 @@ def test_vectorised_text_normaliser_equals_the_scalar_one(values):
 @given(st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.sampled_from([1.0, 2.5, None]),
                           st.sampled_from(["2024-01-01", "2024-01-02", None])), max_size=40))
 def test_repeated_line_codes_agree_with_pandas_duplicated(lines):
-    from crm_analysis.cleaning import _repeated_lines
+    from crm_analysis.data.cleaning import _repeated_lines
 
     frame = pd.DataFrame(lines, columns=["text", "amount", "day"]).astype(
         {"text": "string", "amount": "Float64"}).assign(day=lambda f: pd.to_datetime(f["day"]))

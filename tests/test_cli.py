@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crm_analysis import __version__, cli
+from crm_analysis import __version__
+from crm_analysis.app import cli
 
 
 def test_help_and_version_return_zero(capsys: pytest.CaptureFixture[str]) -> None:
@@ -55,11 +56,11 @@ def test_generate_refuses_a_non_empty_folder_without_force(capsys: pytest.Captur
 
 def _synth():
     try:
-        synth = importlib.import_module("crm_analysis.synth")
+        synth = importlib.import_module("crm_analysis.data.synth")
     except ImportError as exc:
-        pytest.skip(f"crm_analysis.synth is not importable yet ({exc}); generate cannot be tested")
+        pytest.skip(f"crm_analysis.data.synth is not importable yet ({exc}); generate cannot be tested")
     if not hasattr(synth, "generate_to_dir"):
-        pytest.skip("crm_analysis.synth has no generate_to_dir() yet; generate cannot be tested")
+        pytest.skip("crm_analysis.data.synth has no generate_to_dir() yet; generate cannot be tested")
     return synth
 
 

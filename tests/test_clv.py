@@ -1,4 +1,4 @@
-"""Tests of crm_analysis.clv: published CDNOW results, gradients, simulation recovery, failures."""
+"""Tests of crm_analysis.models.clv: published CDNOW results, gradients, simulation recovery, failures."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 from scipy.optimize import check_grad
 
-from crm_analysis import clv
-from crm_analysis.clv import (
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.core.paths import CDNOW_DIR
+from crm_analysis.models import clv
+from crm_analysis.models.clv import (
     BetaGeoModel,
     ConvergenceWarning,
     GammaGammaModel,
@@ -22,8 +24,6 @@ from crm_analysis.clv import (
     simulate_bgnbd,
     simulate_gamma_gamma,
 )
-from crm_analysis.errors import CRMDataError
-from crm_analysis.paths import CDNOW_DIR
 
 PUBLISHED_BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader, Hardie & Lee (2005)
 PUBLISHED_GG = {"p": 6.25, "q": 3.74, "v": 15.44}  # Fader & Hardie (2013)

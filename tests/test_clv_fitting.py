@@ -1,4 +1,4 @@
-"""Tests of the fitting machinery of crm_analysis.clv: grouping, likelihood data, lazy errors, BLAS threads.
+"""Tests of the fitting machinery of crm_analysis.models.clv: grouping, likelihood data, lazy errors, BLAS threads.
 
 The reference parameters were produced by lifetimes 0.11 (``BetaGeoFitter`` / ``GammaGammaFitter``)
 on the same data; the issue asks for the same parameters to 1e-3.
@@ -14,10 +14,10 @@ import pytest
 from scipy.optimize import check_grad
 from scipy.special import gammaln
 
-from crm_analysis import clv
-from crm_analysis.clv import BetaGeoModel, GammaGammaModel, NotFittedError, ParetoNBDModel, simulate_bgnbd
-from crm_analysis.errors import CRMDataError
-from crm_analysis.paths import CDNOW_DIR
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.core.paths import CDNOW_DIR
+from crm_analysis.models import clv
+from crm_analysis.models.clv import BetaGeoModel, GammaGammaModel, NotFittedError, ParetoNBDModel, simulate_bgnbd
 
 LIFETIMES_SAMPLE_BG = {"r": 0.24259292827982182, "alpha": 4.413532265271819, "a": 0.7928859664406882,
                        "b": 2.42575238262586}

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_analysis.crmdata import CRMData
-from crm_analysis.errors import CRMDataError
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.core.errors import CRMDataError
 from crm_analysis.features import age_band, customer_features
 
 AS_OF = pd.Timestamp("2024-07-01")

@@ -17,8 +17,8 @@ import pandas.testing as pdt
 import pyarrow as pa
 import pytest
 
-from crm_analysis.crmdata import CRMData
-from crm_analysis.features import _category_shares, _top_by_spend, age_band, customer_features
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.features.pandas_engine import _category_shares, _top_by_spend, age_band, customer_features
 
 # ----------------------------------------------------------------------------- the slow reference
 
@@ -296,7 +296,7 @@ def test_engine_helpers_on_pre_summed_spend():
 
 def test_fixed_width_ids_take_the_sorted_integer_path_and_agree():
     """Ids of one byte length ("K0001", "Ä001": both 5 bytes) are factorised by sorting packed bytes."""
-    from crm_analysis.features import _factorize_sorted, _fixed_width_keys
+    from crm_analysis.features.pandas_engine import _factorize_sorted, _fixed_width_keys
 
     lines = random_lines(3_000, 300, seed=6)
     width = {c: f"K{i:04d}" for i, c in enumerate(lines["customer_id"].unique())}
@@ -340,7 +340,7 @@ def test_rfm_summary_sort_path_for_fixed_width_ids_equals_the_hashing_path(calib
     ],
 )
 def test_prefixed_number_keys_sort_like_the_text_or_step_aside(ids, numbered):
-    from crm_analysis.features import _fixed_width_keys, _prefixed_number_keys
+    from crm_analysis.features.pandas_engine import _fixed_width_keys, _prefixed_number_keys
 
     arr = pa.array(ids, type=pa.large_string())
     keys = _prefixed_number_keys(arr, len(ids[0]))

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
-from crm_analysis import i18n, plotting
+from crm_analysis.core import i18n, plotting
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -71,7 +71,7 @@ def _run(cells: list[str]) -> nbformat.NotebookNode:
 def test_display_hooks_translate_in_chinese_and_leave_english_figures_alone():
     nb = _run(
         [
-            "%matplotlib inline\nimport matplotlib.pyplot as plt\nimport pandas as pd\nfrom crm_analysis import i18n",
+            "%matplotlib inline\nimport matplotlib.pyplot as plt\nimport pandas as pd\nfrom crm_analysis.core import i18n",
             "i18n.use_language('en')\nfig, ax = plt.subplots(); _ = ax.set_title('Revenue share'); plt.show()",
             "i18n.use_language('zh')\nfig, ax = plt.subplots(); _ = ax.set_title('Revenue share'); plt.show()\n"
             "print(ax.get_title())",
@@ -89,7 +89,7 @@ def test_display_hooks_translate_in_chinese_and_leave_english_figures_alone():
 def test_figures_built_without_pyplot_display_as_images():
     nb = _run(
         [
-            "from crm_analysis import i18n\ni18n.use_language('en')",
+            "from crm_analysis.core import i18n\ni18n.use_language('en')",
             "from matplotlib.figure import Figure\nfig = Figure()\n_ = fig.subplots().plot([1, 2])\nfig",
         ]
     )
@@ -273,7 +273,7 @@ def test_value_manager_sentences_in_chinese():
 @pytest.fixture(scope="module")
 def chapter_02_zh(tmp_path_factory):
     papermill = pytest.importorskip("papermill")
-    from crm_analysis.paths import NOTEBOOKS_DIR, TEACHING_DIR
+    from crm_analysis.core.paths import NOTEBOOKS_DIR, TEACHING_DIR
 
     if not (TEACHING_DIR / "transactions.csv").exists():
         pytest.skip("data/teaching/ not generated yet")
@@ -313,7 +313,7 @@ def test_chinese_display_survives_a_later_first_import_of_pyplot():
     # Chapter modules may import pyplot lazily, after use_language(); the hook must stay in place.
     nb = _run(
         [
-            "from crm_analysis import i18n\ni18n.use_language('zh')",
+            "from crm_analysis.core import i18n\ni18n.use_language('zh')",
             "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(); _ = ax.set_title('Revenue share'); plt.show()\n"
             "print(ax.get_title())",
         ]

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from crm_analysis import churn, interactive, value
-from crm_analysis.clv import simulate_bgnbd, simulate_gamma_gamma
+from crm_analysis import churn, value
+from crm_analysis.app import interactive
+from crm_analysis.models.clv import simulate_bgnbd, simulate_gamma_gamma
 
 ipywidgets = pytest.importorskip("ipywidgets")
 
@@ -157,7 +158,7 @@ def test_rfm_types_by_hand():
 
 
 def test_rfm_types_missing_column_is_a_clear_error():
-    from crm_analysis.errors import CRMDataError
+    from crm_analysis.core.errors import CRMDataError
 
     with pytest.raises(CRMDataError, match="frequency"):
         interactive.rfm_types(pd.DataFrame({"recency_days": [1], "monetary": [1.0]}),
@@ -265,7 +266,7 @@ def test_clv_static_view_and_widget(clv_inputs):
 def _cell_pattern() -> str:
     return (
         "import pandas as pd\n"
-        "from crm_analysis import interactive\n"
+        "from crm_analysis.app import interactive\n"
         "print('batch:', interactive.is_batch())\n"
         "interactive.explore_abc(pd.Series([50.0, 30.0, 10.0, 6.0, 4.0]), a=0.8, b=0.95)"
     )

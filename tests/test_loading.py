@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crm_analysis import schema
-from crm_analysis.errors import CRMDataError
-from crm_analysis.loading import detect_format, load, mask_value, normalize_header, parse_dates, snake_case
+from crm_analysis.core import schema
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.data.loading import detect_format, load, mask_value, normalize_header, parse_dates, snake_case
 
 CUSTOMERS_CSV = (
     "customer_id,name,gender,phone,city,signup_date,vip_level\n"
@@ -367,7 +367,7 @@ def test_date_parser_accepts_common_spellings():
 
 
 def test_parquet_folders_bring_their_truth_like_csv_folders(tmp_path):
-    from crm_analysis import synth
+    from crm_analysis.data import synth
 
     as_csv = load(synth.generate_to_dir(tmp_path / "csv", n_customers=300, seed=7, fmt="csv"))
     as_parquet = load(synth.generate_to_dir(tmp_path / "parquet", n_customers=300, seed=7, fmt="parquet"))

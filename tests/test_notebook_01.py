@@ -103,8 +103,8 @@ def test_the_plots_are_shown(teaching_run):
 def test_rendered_report_shows_no_raw_phone_or_email(teaching_run):
     from nbconvert import HTMLExporter
 
-    from crm_analysis.loading import load
-    from crm_analysis.privacy import find_raw_pii
+    from crm_analysis.data.loading import load
+    from crm_analysis.data.privacy import find_raw_pii
 
     _, notebook, _ = teaching_run
     html, _ = HTMLExporter(exclude_input=True).from_notebook_node(notebook)

@@ -7,7 +7,7 @@ import os
 import pandas as pd
 import pytest
 
-from crm_analysis.paths import NOTEBOOKS_DIR, TEACHING_DIR
+from crm_analysis.core.paths import NOTEBOOKS_DIR, TEACHING_DIR
 
 papermill = pytest.importorskip("papermill")
 

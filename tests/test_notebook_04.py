@@ -12,8 +12,8 @@ import pandas as pd
 import papermill
 import pytest
 
-from crm_analysis import paths
-from crm_analysis.privacy import find_raw_pii
+from crm_analysis.core import paths
+from crm_analysis.data.privacy import find_raw_pii
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "04_customer_value.ipynb"
 CUSTOMER_VALUE_COLUMNS = ["customer_id", "historical_value", "p_alive", "expected_purchases",

@@ -1,4 +1,4 @@
-"""Tests for crm_analysis.privacy: masking, pseudonyms, and the leak finder."""
+"""Tests for crm_analysis.data.privacy: masking, pseudonyms, and the leak finder."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_analysis.privacy import find_raw_pii, mask_email, mask_name, mask_phone, mask_pii, pseudonymise
+from crm_analysis.data.privacy import find_raw_pii, mask_email, mask_name, mask_phone, mask_pii, pseudonymise
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from crm_analysis import quality
-from crm_analysis.crmdata import CRMData
-from crm_analysis.errors import CRMDataError
-from crm_analysis.paths import TEACHING_DIR
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.core.paths import TEACHING_DIR
 
 AS_OF = pd.Timestamp("2026-01-01")
 
@@ -349,11 +349,11 @@ def test_defect_detection_rejects_malformed_truth():
 def teaching():
     """The committed teaching data when present, otherwise the same generator in memory."""
     if TEACHING_DIR.exists():
-        from crm_analysis.loading import load
+        from crm_analysis.data.loading import load
 
         data = load("teaching")
     else:
-        from crm_analysis import synth
+        from crm_analysis.data import synth
 
         data = synth.generate(3000, seed=11)
     return data, quality.run_checks(data, as_of=pd.Timestamp("2026-01-01"))

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from crm_analysis import quality
-from crm_analysis.crmdata import CRMData
-from crm_analysis.errors import CRMDataError
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.core.errors import CRMDataError
 
 AS_OF = pd.Timestamp("2026-01-01")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crm_analysis.cleaning import clean, row_accounting
-from crm_analysis.loading import detect_format, load
+from crm_analysis.data.cleaning import clean, row_accounting
+from crm_analysis.data.loading import detect_format, load
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 pytestmark = pytest.mark.skipif(

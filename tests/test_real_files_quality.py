@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from crm_analysis import quality
-from crm_analysis.cleaning import row_accounting
-from crm_analysis.report import prepare
+from crm_analysis.app.report import prepare
+from crm_analysis.data.cleaning import row_accounting
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

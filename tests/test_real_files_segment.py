@@ -20,8 +20,8 @@ pytestmark = [
 
 def test_online_retail_segments_without_demographics():
     import crm_analysis
+    from crm_analysis.app.report import resolve_as_of
     from crm_analysis.features import customer_features
-    from crm_analysis.report import resolve_as_of
 
     data = crm_analysis.clean(crm_analysis.load(ONLINE_RETAIL))
     features = customer_features(data, as_of=resolve_as_of(data))

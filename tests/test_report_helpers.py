@@ -1,10 +1,10 @@
-"""crm_analysis.report: what every chapter starts from."""
+"""crm_analysis.app.report: what every chapter starts from."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from crm_analysis import report
+from crm_analysis.app import report
 
 
 def test_prepare_keeps_the_loaded_tables_only_when_asked():

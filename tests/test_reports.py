@@ -9,9 +9,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from crm_analysis import cli, paths
-from crm_analysis.loading import load
-from crm_analysis.privacy import find_raw_pii
+from crm_analysis.app import cli
+from crm_analysis.core import paths
+from crm_analysis.data.loading import load
+from crm_analysis.data.privacy import find_raw_pii
 
 CHAPTERS = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_analysis.errors import CRMDataError
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.core.paths import CDNOW_DIR
 from crm_analysis.features import rfm_summary
-from crm_analysis.paths import CDNOW_DIR
 
 
 def _read_cdnow_sample() -> pd.DataFrame:

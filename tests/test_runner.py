@@ -1,4 +1,4 @@
-"""Tests for crm_analysis.runner (and `crm-analysis run`) on tiny fixture notebooks.
+"""Tests for crm_analysis.app.runner (and `crm-analysis run`) on tiny fixture notebooks.
 
 tests/fixtures/runner/ holds three chapters: 01_ok writes a table, 02_fails raises on
 purpose, 03_ok writes another table. A few kernels start here, so the full report run
@@ -21,8 +21,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from crm_analysis import cli
-from crm_analysis.runner import (
+from crm_analysis.app import cli
+from crm_analysis.app.runner import (
     RunError,
     declared_parameters,
     discover_chapters,
@@ -183,7 +183,7 @@ def test_interrupted_run_still_writes_run_json(tmp_path: Path, monkeypatch: pyte
         if len(calls) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr("crm_analysis.runner._execute", execute_then_ctrl_c)
+    monkeypatch.setattr("crm_analysis.app.runner._execute", execute_then_ctrl_c)
     with pytest.raises(KeyboardInterrupt):
         run_report("cdnow", out_dir=tmp_path / "r", notebooks_dir=FIXTURES, progress=False)
     info = json.loads((tmp_path / "r" / "run.json").read_text())
@@ -249,7 +249,7 @@ def test_cli_parameter_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> Non
         seen.update(kwargs)
         raise RunError("stop here")
 
-    monkeypatch.setattr("crm_analysis.runner.run_report", fake_run_report)
+    monkeypatch.setattr("crm_analysis.app.runner.run_report", fake_run_report)
     argv = ["run", "-p", "seed", "3", "-p", "show_pii", "True", "-p", "lang", "zh", "-p", "ratio", "0.5"]
     with contextlib.redirect_stderr(io.StringIO()):
         assert cli.main(argv) == 2

@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from crm_analysis import schema
+from crm_analysis.core import schema
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,8 +14,8 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from crm_analysis import segment as S
-from crm_analysis.errors import CRMDataError
-from crm_analysis.paths import TEACHING_DIR
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.core.paths import TEACHING_DIR
 
 SEED = 20240601
 
@@ -263,8 +263,8 @@ def test_plots_return_figures():
 @pytest.mark.skipif(not (TEACHING_DIR / "transactions.csv").exists(), reason="data/teaching/ not generated yet")
 def test_clusters_recover_the_true_segments_on_teaching_data():
     import crm_analysis
+    from crm_analysis.app.report import resolve_as_of
     from crm_analysis.features import customer_features
-    from crm_analysis.report import resolve_as_of
 
     data = crm_analysis.clean(crm_analysis.load("teaching"))
     features = customer_features(data, as_of=resolve_as_of(data))

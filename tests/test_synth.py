@@ -1,4 +1,4 @@
-"""Tests of the teaching-data generator `crm_analysis.synth`."""
+"""Tests of the teaching-data generator `crm_analysis.data.synth`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_analysis import paths, synth
-from crm_analysis.schema import REASON_CATEGORIES, contract
+from crm_analysis.core import paths
+from crm_analysis.core.schema import REASON_CATEGORIES, contract
+from crm_analysis.data import synth
 
 END = pd.Timestamp("2025-12-31")
 SEED = 123

@@ -6,8 +6,9 @@ import nbformat
 import papermill
 import pytest
 
-from crm_analysis import cli, paths
-from crm_analysis.teaching import ANSWER_TAG, SOLUTION_TAG
+from crm_analysis.app import cli
+from crm_analysis.app.teaching import ANSWER_TAG, SOLUTION_TAG
+from crm_analysis.core import paths
 
 CHAPTERS = sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 

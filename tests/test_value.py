@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_analysis import paths, value
-from crm_analysis.clv import BetaGeoModel, GammaGammaModel, simulate_bgnbd, simulate_gamma_gamma
-from crm_analysis.errors import CRMDataError
+from crm_analysis import value
+from crm_analysis.core import paths
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.models.clv import BetaGeoModel, GammaGammaModel, simulate_bgnbd, simulate_gamma_gamma
 
 SEED = 20240601
 
@@ -404,7 +405,7 @@ def teaching() -> dict:
     if not (paths.TEACHING_DIR / "transactions.csv").is_file():
         pytest.skip("data/teaching/ is not generated yet (crm-analysis generate writes it)")
     import crm_analysis
-    from crm_analysis.report import resolve_as_of
+    from crm_analysis.app.report import resolve_as_of
 
     data = crm_analysis.clean(crm_analysis.load("teaching"))
     as_of = resolve_as_of(data)

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crm_analysis.schema import PII_COLUMNS
+from crm_analysis.core.schema import PII_COLUMNS
 
 MASK = "***"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")

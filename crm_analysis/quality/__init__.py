@@ -26,7 +26,7 @@ per signup month, and list the records to fix. No check reads the ground truth:
 Examples
 --------
 >>> import pandas as pd
->>> from crm_analysis.crmdata import CRMData
+>>> from crm_analysis.core.crmdata import CRMData
 >>> tx = pd.DataFrame({"customer_id": ["C1", None], "order_date": pd.to_datetime(["2024-01-02"] * 2),
 ...                    "amount": [10.0, -5.0], "status": ["completed", "completed"]},
 ...                   index=pd.Index([2, 3], name="source_row"))
@@ -45,10 +45,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from crm_analysis.arrow_text import isin
-from crm_analysis.crmdata import CRMData
-from crm_analysis.errors import CRMDataError
-from crm_analysis.schema import ACQUISITION_CHANNELS, CUSTOMER_TYPES, GENDERS
+from crm_analysis.core.arrow_text import isin
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.core.schema import ACQUISITION_CHANNELS, CUSTOMER_TYPES, GENDERS
 
 # ---------------------------------------------------------------------------------------------
 # The weight table (字段重要性). Key fields identify and reach the customer and tell where the
@@ -1269,7 +1269,7 @@ def fix_list(data: CRMData, checks: QualityChecks, *, show_pii: bool = False) ->
       record_id         checks   name  phone
     0        C1  invalid_phone  L* N*  ***45
     """
-    from crm_analysis.privacy import mask_pii
+    from crm_analysis.data.privacy import mask_pii
 
     found = checks.findings[_dimension_of(checks.findings) != "information"]
     columns = ["table", "source_row", "record_id", "problems", "checks", "reasons"]
@@ -1314,7 +1314,7 @@ def duplicate_examples(customers: pd.DataFrame, checks: QualityChecks, *, n: int
       name_a      phone_b
     0  Z*** W**  138****5678
     """
-    from crm_analysis.privacy import mask_pii
+    from crm_analysis.data.privacy import mask_pii
 
     # Borderline pairs first: they show what fuzzy matching finds that exact keys would miss.
     pairs = checks.duplicate_pairs.sort_values(["score", "source_row_a"]).head(n)
@@ -1491,7 +1491,7 @@ def manager_summary(checks: QualityChecks, summary: pd.DataFrame, fixes: pd.Data
         The chapter's results: the checks, their summary table, the fix list and (optional) the
         channel comparison indexed by acquisition channel.
     lang : {"en", "zh"}, optional
-        Language of the sentences; defaults to the report language (:func:`crm_analysis.i18n.language`).
+        Language of the sentences; defaults to the report language (:func:`crm_analysis.core.i18n.language`).
 
     Returns
     -------
@@ -1508,7 +1508,7 @@ def manager_summary(checks: QualityChecks, summary: pd.DataFrame, fixes: pd.Data
     >>> manager_summary(checks, s, pd.DataFrame({"record_id": range(4)}), lang="zh")[0]
     '有 4 条记录需要修正。最常见的问题：bad phone（4 条记录，4.0%）。'
     """
-    from crm_analysis import i18n
+    from crm_analysis.core import i18n
 
     zh = i18n.resolve_language(lang) == "zh"
     sentences = []

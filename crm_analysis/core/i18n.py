@@ -933,7 +933,7 @@ def use_language(lang: str = "en") -> None:
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
     _state["lang"] = lang
-    from crm_analysis import plotting
+    from crm_analysis.core import plotting
 
     plotting.setup(lang)
     _install_display_hooks()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields, replace
 
 import pandas as pd
 
-from crm_analysis.schema import TABLE_NAMES
+from crm_analysis.core.schema import TABLE_NAMES
 
 
 @dataclass

@@ -44,10 +44,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from crm_analysis.arrow_text import isin
-from crm_analysis.crmdata import CRMData
-from crm_analysis.errors import CRMDataError
-from crm_analysis.schema import REASON_CATEGORIES
+from crm_analysis.core.arrow_text import isin
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.core.schema import REASON_CATEGORIES
 
 DAY = pd.Timedelta(days=1)
 BRIDGE_COMPONENTS = ("new", "reactivated", "expansion", "contraction", "lost")
@@ -2132,7 +2132,7 @@ def management_summary(
     lost, evaluation, bridge
         Lost customers with reasons, the model evaluation table and the revenue bridge; each optional.
     lang : {"en", "zh"}, optional
-        Language of the sentences; defaults to the report language (:func:`crm_analysis.i18n.language`).
+        Language of the sentences; defaults to the report language (:func:`crm_analysis.core.i18n.language`).
 
     Returns
     -------
@@ -2147,7 +2147,7 @@ def management_summary(
     >>> management_summary(LostCustomers(t, pd.DataFrame(), ""), None, None, lang="zh")[0]
     '最常见的流失原因是价格（3 位流失客户中有 2 位，67%）；损失最大的原因是服务（每年 50）。'
     """
-    from crm_analysis import i18n
+    from crm_analysis.core import i18n
 
     zh = i18n.resolve_language(lang) == "zh"
     lines = []

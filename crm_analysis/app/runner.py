@@ -36,7 +36,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from crm_analysis import paths
+from crm_analysis.core import paths
 
 CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
 KERNEL_NAME = "python3"
@@ -236,7 +236,7 @@ def select_chapters(available: Sequence[Path], chapters: Iterable[str] | None) -
     >>> select_chapters(nbs, ["07"])
     Traceback (most recent call last):
     ...
-    crm_analysis.runner.RunError: unknown chapter '07'; available: 01_quality, 02_segments, 03_churn
+    crm_analysis.app.runner.RunError: unknown chapter '07'; available: 01_quality, 02_segments, 03_churn
     """
     available = list(available)
     if not available:
@@ -285,7 +285,7 @@ def resolve_data_source(data_source: str | Path) -> tuple[str, Path | None]:
     >>> resolve_data_source("no/such/file.csv")
     Traceback (most recent call last):
     ...
-    crm_analysis.runner.RunError: data source 'no/such/file.csv' is neither a built-in ...
+    crm_analysis.app.runner.RunError: data source 'no/such/file.csv' is neither a built-in ...
     """
     text = str(data_source)
     if text in BUILTIN_SOURCES:
@@ -699,7 +699,7 @@ def run_report(
     ...     run_report(notebooks_dir=tmp, out_dir=Path(tmp) / "out")
     Traceback (most recent call last):
     ...
-    crm_analysis.runner.RunError: no chapter notebooks (files named [0-9][0-9]_*.ipynb) in ...
+    crm_analysis.app.runner.RunError: no chapter notebooks (files named [0-9][0-9]_*.ipynb) in ...
     """
     notebooks_dir = Path(notebooks_dir).resolve()
     # Validate everything before creating the run folder, so a typo leaves nothing behind.

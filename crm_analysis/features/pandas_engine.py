@@ -1,7 +1,7 @@
 """Customer features computed from the canonical tables.
 
 For now this module holds :func:`rfm_summary`, the per-customer summary that the
-buy-till-you-die models of :mod:`crm_analysis.clv` are fitted on (frequency,
+buy-till-you-die models of :mod:`crm_analysis.models.clv` are fitted on (frequency,
 recency, age ``T`` and mean repeat spend, named as lifetimes and pymc-marketing
 name them).
 """
@@ -13,8 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm_analysis.crmdata import CRMData
-from crm_analysis.errors import CRMDataError
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.core.errors import CRMDataError
 
 # Length of one time unit in days. A month is a twelfth of the Julian year.
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
@@ -153,7 +153,7 @@ def rfm_summary(
 
     Raises
     ------
-    crm_analysis.errors.CRMDataError
+    crm_analysis.core.errors.CRMDataError
         If a column is missing, has the wrong type or missing values.
     ValueError
         If ``time_unit`` is unknown, a date is invalid or ``calibration_end`` is after ``as_of``.
@@ -615,7 +615,7 @@ def _share_frame(code: np.ndarray, level: np.ndarray, levels: pd.Index, amount: 
 def _top_by_spend(purchases: pd.DataFrame, column: str) -> pd.Series:
     """Per customer, the level of ``column`` with the most spend (first alphabetically on ties).
 
-    Customers whose lines all miss the level are absent. :mod:`crm_analysis.engines` calls it on
+    Customers whose lines all miss the level are absent. :mod:`crm_analysis.features.engines` calls it on
     spend already summed per customer and level.
     """
     code, ids = _customer_codes(purchases["customer_id"], np.arange(len(purchases)))
@@ -627,7 +627,7 @@ def _top_by_spend(purchases: pd.DataFrame, column: str) -> pd.Series:
 def _category_shares(purchases: pd.DataFrame, max_categories: int) -> pd.DataFrame:
     """Share of each customer's spend per product category (the largest categories, rest pooled).
 
-    :mod:`crm_analysis.engines` calls it on spend already summed per customer and category.
+    :mod:`crm_analysis.features.engines` calls it on spend already summed per customer and category.
     """
     code, ids = _customer_codes(purchases["customer_id"], np.arange(len(purchases)))
     level, levels = _level_codes(purchases["product_category"])
@@ -736,8 +736,8 @@ def customer_features(
         Join the customer-card attributes.
     engine : {"pandas", "duckdb", "spark"}, default "pandas"
         Who reduces the transaction lines to customers: pandas in memory, DuckDB (out of core,
-        see :func:`crm_analysis.engines.customer_features_duckdb`) or Spark
-        (:func:`crm_analysis.engines.customer_features_spark`). The values are the same; the
+        see :func:`crm_analysis.features.engines.customer_features_duckdb`) or Spark
+        (:func:`crm_analysis.features.engines.customer_features_spark`). The values are the same; the
         small interaction and customer tables are always joined in pandas.
 
     Returns
@@ -747,14 +747,14 @@ def customer_features(
 
     Raises
     ------
-    crm_analysis.errors.CRMDataError
+    crm_analysis.core.errors.CRMDataError
         If there is no transactions table or a needed column is missing or incomplete.
     ValueError
         If ``engine`` is not one of the three.
 
     Examples
     --------
-    >>> from crm_analysis.crmdata import CRMData
+    >>> from crm_analysis.core.crmdata import CRMData
     >>> tx = pd.DataFrame({"customer_id": ["A", "A", "A", "B"], "order_id": ["1", "2", "2", "3"],
     ...                    "order_date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-03-05", "2024-02-01"]),
     ...                    "amount": [100.0, 50.0, -20.0, 10.0],
@@ -776,7 +776,7 @@ def customer_features(
     as_of_ts = pd.Timestamp(as_of)
     if engine != "pandas":
         # The transaction lines are the big table: another engine reduces them to customers.
-        from crm_analysis.engines import customer_features_with
+        from crm_analysis.features.engines import customer_features_with
 
         base = customer_features_with(engine, tx, as_of=as_of_ts, trend_period_days=trend_period_days,
                                       max_categories=max_categories)

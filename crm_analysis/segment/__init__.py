@@ -58,7 +58,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from crm_analysis.errors import CRMDataError
+from crm_analysis.core.errors import CRMDataError
 
 RFM_COLUMNS = ("recency_days", "frequency", "monetary")
 
@@ -191,7 +191,7 @@ def rfm_scores(features: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
 
     Raises
     ------
-    crm_analysis.errors.CRMDataError
+    crm_analysis.core.errors.CRMDataError
         If a needed column is missing or has missing values.
 
     Examples
@@ -531,7 +531,7 @@ def cluster_matrix(features: pd.DataFrame, columns: Sequence[str] | None = None)
 
     Raises
     ------
-    crm_analysis.errors.CRMDataError
+    crm_analysis.core.errors.CRMDataError
         If a requested column is missing.
 
     Examples
@@ -1112,7 +1112,7 @@ def manager_summary(
     features, scores, tiers, profiles, names
         Customer features, RFM scores, ABC tiers, cluster profiles and cluster names.
     lang : {"en", "zh"}, optional
-        Language of the sentences; defaults to the report language (:func:`crm_analysis.i18n.language`).
+        Language of the sentences; defaults to the report language (:func:`crm_analysis.core.i18n.language`).
 
     Returns
     -------
@@ -1129,7 +1129,7 @@ def manager_summary(
     >>> manager_summary(f, rfm_scores(f), abc_tiers(f["monetary"]), p, name_clusters(p, f), lang="zh")[0][:14]
     '前 20% 的客户（1 位）'
     """
-    from crm_analysis import i18n
+    from crm_analysis.core import i18n
 
     zh = i18n.resolve_language(lang) == "zh"
     stats = concentration(features["monetary"])

@@ -139,7 +139,7 @@ def _ensure_cjk_font() -> None:
     """Apply the workbook's plot style unless a chapter already did, so Chinese labels render."""
     import matplotlib as mpl
 
-    from crm_analysis import plotting
+    from crm_analysis.core import plotting
 
     if plotting.CJK_FAMILY not in mpl.rcParams["font.family"]:
         plotting.setup("en")
@@ -308,7 +308,7 @@ def rfm_types(features: pd.DataFrame, *, recency_days: float, frequency: float, 
 
     Raises
     ------
-    crm_analysis.errors.CRMDataError
+    crm_analysis.core.errors.CRMDataError
         If a column is missing.
 
     Examples
@@ -317,7 +317,7 @@ def rfm_types(features: pd.DataFrame, *, recency_days: float, frequency: float, 
     >>> rfm_types(f, recency_days=30, frequency=2, monetary=100).tolist()
     ['important value (重要价值客户)', 'general to win back (一般挽留客户)']
     """
-    from crm_analysis.errors import CRMDataError
+    from crm_analysis.core.errors import CRMDataError
 
     missing = [c for c in ("recency_days", "frequency", "monetary") if c not in features]
     if missing:
@@ -547,7 +547,7 @@ def inactivity_view(
 
     Raises
     ------
-    crm_analysis.errors.CRMDataError
+    crm_analysis.core.errors.CRMDataError
         If no customer bought twice.
     ValueError
         If ``percentile`` is not between 0 and 1.
@@ -714,7 +714,7 @@ def explore_clv(
     Examples
     --------
     >>> from crm_analysis import value
-    >>> from crm_analysis.clv import simulate_bgnbd, simulate_gamma_gamma
+    >>> from crm_analysis.models.clv import simulate_bgnbd, simulate_gamma_gamma
     >>> s = simulate_bgnbd(30.0, r=0.5, alpha=5.0, a=0.8, b=2.5, n_customers=300, seed=1)
     >>> s["monetary_value"] = simulate_gamma_gamma(s["frequency"], p=6, q=4, v=15, seed=1)
     >>> models = value.fit_value_models(s, pareto=False)

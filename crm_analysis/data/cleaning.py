@@ -1,6 +1,6 @@
 """Normalise loaded tables and quarantine the rows that cannot be used.
 
-``clean(data)`` returns a new :class:`~crm_analysis.crmdata.CRMData` whose tables meet
+``clean(data)`` returns a new :class:`~crm_analysis.core.crmdata.CRMData` whose tables meet
 ``schema.contract(table, stage="clean")``. Every input row ends up either in its clean table (same
 ``source_row``) or in ``data.quarantine`` with a reason a person can read; field values that
 cleaning blanks or changes in meaning are listed in ``data.issues``. :func:`row_accounting` checks
@@ -42,11 +42,11 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from crm_analysis import schema
-from crm_analysis.arrow_text import as_arrow, isin
-from crm_analysis.crmdata import CRMData
-from crm_analysis.errors import CRMDataError
-from crm_analysis.loading import _FALSE, _TRUE, mask_value, parse_dates
+from crm_analysis.core import schema
+from crm_analysis.core.arrow_text import as_arrow, isin
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.data.loading import _FALSE, _TRUE, mask_value, parse_dates
 
 ISSUE_COLUMNS = ["table", "source_row", "column", "problem", "action"]
 QUARANTINE_COLUMNS = ["table", "source_row", "reason"]
@@ -374,7 +374,7 @@ def normalize_bool(value: object) -> bool | None:
 
 
 def normalize_date(value: object) -> pd.Timestamp | None:
-    """Parse one date the way the loader does (:func:`crm_analysis.loading.parse_dates`).
+    """Parse one date the way the loader does (:func:`crm_analysis.data.loading.parse_dates`).
 
     Examples
     --------
@@ -695,7 +695,7 @@ def clean(data: CRMData, *, as_of: object = None) -> CRMData:
     Examples
     --------
     >>> import pandas as pd
-    >>> from crm_analysis import schema
+    >>> from crm_analysis.core import schema
     >>> tx = schema.empty_table("transactions").reindex(pd.Index([2, 3, 4], name="source_row"))
     >>> tx = tx.assign(customer_id=pd.array(["C1", None, "C1"], dtype="string"),
     ...                order_date=pd.to_datetime(["2024-01-02"] * 3),

@@ -12,7 +12,7 @@
 Nothing is dropped silently: every data line becomes a row indexed by ``source_row`` (the line
 number in the file, header = 1; the spreadsheet row for Excel). A value that cannot be parsed
 becomes missing and is listed in ``data.issues`` (or raises with ``strict=True``); a column that is
-*mostly* unparseable raises :class:`~crm_analysis.errors.CRMDataError`, because that means a wrong
+*mostly* unparseable raises :class:`~crm_analysis.core.errors.CRMDataError`, because that means a wrong
 format or a wrong column mapping rather than a few bad cells.
 
 Column names are matched after normalising case, spaces, underscores and hyphens, through the alias
@@ -45,10 +45,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm_analysis import paths, schema
-from crm_analysis.arrow_text import as_arrow
-from crm_analysis.crmdata import CRMData, Truth
-from crm_analysis.errors import CRMDataError
+from crm_analysis.core import paths, schema
+from crm_analysis.core.arrow_text import as_arrow
+from crm_analysis.core.crmdata import CRMData, Truth
+from crm_analysis.core.errors import CRMDataError
 
 # Cells holding one of these (after trimming) are missing values, not data.
 MISSING_TOKENS = ("", "NA", "N/A", "n/a", "NULL", "null", "None", "NaN", "nan", "#N/A")
@@ -1053,7 +1053,7 @@ def _load_teaching(log: _Log) -> CRMData:
     data = synth.generate()
     if not isinstance(data, CRMData):
         raise CRMDataError(
-            "data/teaching/ is missing and crm_analysis.synth.generate() did not return CRMData"
+            "data/teaching/ is missing and crm_analysis.data.synth.generate() did not return CRMData"
         )
     return data
 

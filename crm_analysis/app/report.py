@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crm_analysis.crmdata import CRMData
+from crm_analysis.core.crmdata import CRMData
 
 _VERSION_PACKAGES = (
     "crm-analysis", "pandas", "numpy", "scipy", "scikit-learn", "statsmodels", "matplotlib",
@@ -102,8 +102,8 @@ def prepare(data_source: str, as_of: str | None = None, *, keep_loaded: bool = T
     >>> chapter.as_of  # doctest: +SKIP
     Timestamp('1998-07-01 00:00:00')
     """
-    from crm_analysis.cleaning import clean
-    from crm_analysis.loading import load
+    from crm_analysis.data.cleaning import clean
+    from crm_analysis.data.loading import load
 
     loaded = load(data_source)
     cleaned = clean(loaded)
@@ -130,7 +130,7 @@ def save_table(frame: pd.DataFrame, name: str, output_dir: str | Path, *, index:
     Parameters
     ----------
     frame : pandas.DataFrame
-        The table. Mask personal data first (:func:`crm_analysis.privacy.mask_pii`).
+        The table. Mask personal data first (:func:`crm_analysis.data.privacy.mask_pii`).
     name : str
         File stem, e.g. ``"segments"``.
     output_dir : str or Path

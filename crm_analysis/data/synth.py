@@ -87,9 +87,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crm_analysis.crmdata import CRMData, Truth
-from crm_analysis.paths import TABLE_FILES, TRUTH_FILES, TRUTH_SUBDIR
-from crm_analysis.schema import _PANDERA_DTYPES, ACQUISITION_CHANNELS, REASON_CATEGORIES, TABLES, TRUTH_TABLES
+from crm_analysis.core.crmdata import CRMData, Truth
+from crm_analysis.core.paths import TABLE_FILES, TRUTH_FILES, TRUTH_SUBDIR
+from crm_analysis.core.schema import _PANDERA_DTYPES, ACQUISITION_CHANNELS, REASON_CATEGORIES, TABLES, TRUTH_TABLES
 
 DEFAULT_SEED: int = 20230101
 """Seed of the committed teaching data in ``data/teaching/``."""
@@ -1178,8 +1178,8 @@ def write_dataset(data: CRMData, out_dir: str | Path, *, fmt: str = "csv") -> Pa
         A dataset from :func:`generate` (the four tables and ``truth``).
     out_dir : str or Path
         Folder to write; created if needed. Files are named as in
-        :data:`crm_analysis.paths.TABLE_FILES` and, under ``truth/``,
-        :data:`crm_analysis.paths.TRUTH_FILES`.
+        :data:`crm_analysis.core.paths.TABLE_FILES` and, under ``truth/``,
+        :data:`crm_analysis.core.paths.TRUTH_FILES`.
     fmt : {"csv", "parquet"}
         CSV (UTF-8, ISO dates, no index column) or Parquet (same names, ``.parquet``).
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from crm_analysis.paths import NOTEBOOKS_DIR
+from crm_analysis.core.paths import NOTEBOOKS_DIR
 
 SOLUTION_TAG = "solution"
 ANSWER_TAG = "answer"

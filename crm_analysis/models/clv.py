@@ -44,7 +44,7 @@ import pandas as pd
 from scipy import linalg, optimize, stats
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, zeta
 
-from crm_analysis.errors import CRMDataError
+from crm_analysis.core.errors import CRMDataError
 
 ArrayLike = Any  # scalars, sequences, numpy arrays or pandas Series
 
@@ -738,7 +738,7 @@ class BetaGeoModel(_BaseModel):
 
         Raises
         ------
-        crm_analysis.errors.CRMDataError
+        crm_analysis.core.errors.CRMDataError
             If the inputs are invalid (negative, recency > T, fractional frequency, ...).
         """
         x, t_x, age = _validate_rfm(frequency, recency, T)
@@ -1025,7 +1025,7 @@ class ParetoNBDModel(_BaseModel):
 
         Raises
         ------
-        crm_analysis.errors.CRMDataError
+        crm_analysis.core.errors.CRMDataError
             If the inputs are invalid.
         """
         x, t_x, age = _validate_rfm(frequency, recency, T)
@@ -1255,7 +1255,7 @@ class GammaGammaModel(_BaseModel):
 
         Raises
         ------
-        crm_analysis.errors.CRMDataError
+        crm_analysis.core.errors.CRMDataError
             On invalid input, or fewer than two customers with repeat purchases.
         """
         x, m = self._validate(frequency, monetary_value)
@@ -1342,7 +1342,7 @@ class GammaGammaModel(_BaseModel):
         ------
         NotFittedError
             If the model is not fitted.
-        crm_analysis.errors.CRMDataError
+        crm_analysis.core.errors.CRMDataError
             On invalid input.
 
         Examples
@@ -1384,7 +1384,7 @@ class GammaGammaModel(_BaseModel):
 
         Raises
         ------
-        crm_analysis.errors.CRMDataError
+        crm_analysis.core.errors.CRMDataError
             If fewer than three customers have repeat purchases.
 
         Examples

@@ -6,7 +6,7 @@ The chapter-4 notebook calls these functions in order:
    returns per customer) and its concentration (:func:`concentration_summary`,
    :func:`plot_concentration`: Pareto / ABC, Gini).
 2. **Predicted value** (预测价值): :func:`fit_value_models` fits the buy-till-you-die
-   models of :mod:`crm_analysis.clv` (BG/NBD, Gamma-Gamma, optionally Pareto/NBD) on
+   models of :mod:`crm_analysis.models.clv` (BG/NBD, Gamma-Gamma, optionally Pareto/NBD) on
    :func:`crm_analysis.features.rfm_summary`; :func:`predict_value` gives P(alive),
    expected purchases, expected order value and the discounted CLV over a horizon.
 3. **Validation** (模型验证): :func:`holdout_by_frequency`, :func:`tracking_table` (the
@@ -18,7 +18,7 @@ The chapter-4 notebook calls these functions in order:
    plan :data:`CONTACT_PLAN`, :func:`value_at_risk` and the satisfaction -> loyalty ->
    recommendation funnel (:func:`loyalty_funnel`).
 
-Time conventions: ``as_of`` is the analysis date as :func:`crm_analysis.report.resolve_as_of`
+Time conventions: ``as_of`` is the analysis date as :func:`crm_analysis.app.report.resolve_as_of`
 gives it (by default the day *after* the last transaction), so the observation period ends
 the day before (:func:`observation_end`); a calibration period ends on ``calibration_end``
 (inclusive) and the holdout runs from the next day to the observation end.
@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from crm_analysis.clv import UndefinedValueWarning
-from crm_analysis.errors import CRMDataError
+from crm_analysis.core.errors import CRMDataError
 from crm_analysis.features import TIME_UNITS, rfm_summary
+from crm_analysis.models.clv import UndefinedValueWarning
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -144,7 +144,7 @@ def historical_value(transactions: pd.DataFrame, *, as_of: str | pd.Timestamp) -
 
     Raises
     ------
-    crm_analysis.errors.CRMDataError
+    crm_analysis.core.errors.CRMDataError
         If a required column is missing.
 
     Examples
@@ -270,11 +270,11 @@ class ValueModels:
 
     Attributes
     ----------
-    bgnbd : crm_analysis.clv.BetaGeoModel
+    bgnbd : crm_analysis.models.clv.BetaGeoModel
         Purchase and dropout process.
-    gamma_gamma : crm_analysis.clv.GammaGammaModel or None
+    gamma_gamma : crm_analysis.models.clv.GammaGammaModel or None
         Spend per order (None when fewer than 10 repeat buyers with positive spend).
-    pareto_nbd : crm_analysis.clv.ParetoNBDModel or None
+    pareto_nbd : crm_analysis.models.clv.ParetoNBDModel or None
         The second purchase model, for comparison (None if not requested or it failed).
     time_unit : str
         Unit of recency, T and horizons ("D", "W", "M").
@@ -292,12 +292,12 @@ class ValueModels:
 def expected_purchases(model: Any, t: float, frequency: Any, recency: Any, T: Any) -> np.ndarray:
     """The model's conditional expected purchases in the next ``t``, as a float array.
 
-    :mod:`crm_analysis.clv` keeps this finite in the BG/NBD limit too, where the fit lets
+    :mod:`crm_analysis.models.clv` keeps this finite in the BG/NBD limit too, where the fit lets
     ``a`` and ``b`` grow without bound (only ``p = a / (a + b)`` is identified).
 
     Examples
     --------
-    >>> from crm_analysis.clv import BetaGeoModel
+    >>> from crm_analysis.models.clv import BetaGeoModel
     >>> m = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> round(float(expected_purchases(m, 39, [2], [30.43], [38.86])[0]), 3)
     1.226
@@ -317,7 +317,7 @@ def summary_table(
     """:func:`crm_analysis.features.rfm_summary` over the period ending the day before ``as_of``.
 
     ``engine`` ("pandas", "duckdb" or "spark") picks who computes it; the table is the same
-    (see :func:`crm_analysis.engines.rfm_summary_with`).
+    (see :func:`crm_analysis.features.engines.rfm_summary_with`).
 
     Examples
     --------
@@ -330,7 +330,7 @@ def summary_table(
     """
     _require(transactions, _TX_REQUIRED, "transactions")
     if engine != "pandas":
-        from crm_analysis.engines import rfm_summary_with
+        from crm_analysis.features.engines import rfm_summary_with
 
         return rfm_summary_with(engine, transactions, as_of=observation_end(as_of),
                                 calibration_end=calibration_end, time_unit=time_unit)
@@ -362,19 +362,19 @@ def fit_value_models(
 
     Raises
     ------
-    crm_analysis.errors.CRMDataError
+    crm_analysis.core.errors.CRMDataError
         If columns are missing or there are too few customers to fit.
 
     Examples
     --------
-    >>> from crm_analysis.clv import simulate_bgnbd, simulate_gamma_gamma
+    >>> from crm_analysis.models.clv import simulate_bgnbd, simulate_gamma_gamma
     >>> summary = simulate_bgnbd(30.0, r=0.5, alpha=5.0, a=0.8, b=2.5, n_customers=500, seed=1)
     >>> summary["monetary_value"] = simulate_gamma_gamma(summary["frequency"], p=6, q=4, v=15, seed=1)
     >>> models = fit_value_models(summary, pareto=False)
     >>> sorted(models.bgnbd.params_.index), models.pareto_nbd is None
     (['a', 'alpha', 'b', 'r'], True)
     """
-    from crm_analysis.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel
+    from crm_analysis.models.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel
 
     _require(summary, _SUMMARY_REQUIRED, "RFM summary")
     if len(summary) < 20 or int((summary["frequency"] > 0).sum()) < 5:
@@ -423,7 +423,7 @@ def expected_order_value(models: ValueModels, summary: pd.DataFrame) -> pd.Serie
 
     Examples
     --------
-    >>> from crm_analysis.clv import GammaGammaModel
+    >>> from crm_analysis.models.clv import GammaGammaModel
     >>> models = ValueModels(None, GammaGammaModel.from_params(p=6.25, q=3.74, v=15.44), None, "W", [])
     >>> summary = pd.DataFrame({"frequency": [0, 2], "monetary_value": [0.0, 22.35]})
     >>> expected_order_value(models, summary).round(2).tolist()
@@ -447,7 +447,7 @@ def expected_order_value(models: ValueModels, summary: pd.DataFrame) -> pd.Serie
 
 
 class _KnownOrderValue:
-    """Stands in for the spend model in :func:`crm_analysis.clv.customer_lifetime_value`.
+    """Stands in for the spend model in :func:`crm_analysis.models.clv.customer_lifetime_value`.
 
     It returns order values computed beforehand (with the fallbacks of
     :func:`expected_order_value`), so the discounting lives in one place, the clv module.
@@ -480,7 +480,7 @@ def predict_value(
         Forecast horizon in the summary's time unit (52 weeks = one year).
     discount_rate : float, default 0.10
         Annual discount rate. Purchases are discounted month by month at the equivalent
-        monthly rate ``(1 + d) ** (1 / 12) - 1`` (:func:`crm_analysis.clv.customer_lifetime_value`).
+        monthly rate ``(1 + d) ** (1 / 12) - 1`` (:func:`crm_analysis.models.clv.customer_lifetime_value`).
     alive_model : {"bgnbd", "pareto_nbd"}, default "bgnbd"
         Model behind the ``p_alive`` column. BG/NBD lets customers drop out only right after
         a purchase, so it calls *every* one-time buyer certainly alive however long ago they
@@ -503,14 +503,14 @@ def predict_value(
 
     Examples
     --------
-    >>> from crm_analysis.clv import simulate_bgnbd, simulate_gamma_gamma
+    >>> from crm_analysis.models.clv import simulate_bgnbd, simulate_gamma_gamma
     >>> summary = simulate_bgnbd(30.0, r=0.5, alpha=5.0, a=0.8, b=2.5, n_customers=500, seed=1)
     >>> summary["monetary_value"] = simulate_gamma_gamma(summary["frequency"], p=6, q=4, v=15, seed=1)
     >>> value = predict_value(summary, fit_value_models(summary, pareto=False), horizon=52)
     >>> bool(value["p_alive"].between(0, 1).all()), bool((value["clv"] >= 0).all())
     (True, True)
     """
-    from crm_analysis.clv import customer_lifetime_value
+    from crm_analysis.models.clv import customer_lifetime_value
 
     _require(summary, _SUMMARY_REQUIRED, "RFM summary")
     if horizon <= 0:
@@ -571,7 +571,7 @@ def model_fit_table(models: ValueModels, *, source: str = "") -> pd.DataFrame:
 
     Examples
     --------
-    >>> from crm_analysis.clv import BetaGeoModel
+    >>> from crm_analysis.models.clv import BetaGeoModel
     >>> models = ValueModels(BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426), None, None, "W", [])
     >>> model_fit_table(models)[["model", "parameter", "value"]].head(2)
         model parameter  value
@@ -689,7 +689,7 @@ def model_comparison(models: ValueModels, summary: pd.DataFrame) -> pd.DataFrame
 
     Examples
     --------
-    >>> from crm_analysis.clv import BetaGeoModel
+    >>> from crm_analysis.models.clv import BetaGeoModel
     >>> bg = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> s = pd.DataFrame({"frequency": [0, 2, 9], "recency": [0.0, 30.43, 35.0], "T": [38.86] * 3,
     ...                   "monetary_value": [0.0, 22.35, 40.0], "frequency_holdout": [0, 1, 6],
@@ -749,7 +749,7 @@ def holdout_by_frequency(summary: pd.DataFrame, model: Any, *, max_frequency: in
 
     Examples
     --------
-    >>> from crm_analysis.clv import BetaGeoModel
+    >>> from crm_analysis.models.clv import BetaGeoModel
     >>> bg = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> s = pd.DataFrame({"frequency": [0, 2, 9], "recency": [0.0, 30.43, 35.0], "T": [38.86] * 3,
     ...                   "monetary_value": [0.0, 22.35, 40.0], "frequency_holdout": [0, 1, 6],
@@ -823,7 +823,7 @@ def tracking_table(
     before ``as_of`` are shown. The cumulative forecast at week
     ``w`` is the sum over customers of the new-customer expectation E[X(w - t0_i)], with
     ``t0_i`` the customer's first purchase in weeks after ``start``
-    (:func:`crm_analysis.clv.cumulative_repeat_forecast`).
+    (:func:`crm_analysis.models.clv.cumulative_repeat_forecast`).
 
     Parameters
     ----------
@@ -846,14 +846,14 @@ def tracking_table(
 
     Examples
     --------
-    >>> from crm_analysis.clv import BetaGeoModel
+    >>> from crm_analysis.models.clv import BetaGeoModel
     >>> bg = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> tx = pd.DataFrame({"customer_id": ["A", "A", "B"], "amount": [5.0, 7.0, 3.0],
     ...                    "order_date": pd.to_datetime(["2024-01-01", "2024-01-10", "2024-01-02"])})
     >>> tracking_table(tx, bg, calibration_end="2024-01-07", as_of="2024-01-16")["actual_cumulative"].tolist()
     [0, 1]
     """
-    from crm_analysis.clv import cumulative_repeat_forecast
+    from crm_analysis.models.clv import cumulative_repeat_forecast
 
     _require(transactions, _TX_REQUIRED, "transactions")
     end = observation_end(as_of)
@@ -935,7 +935,7 @@ def clv_backtest_by_decile(summary: pd.DataFrame, models: ValueModels, *, n_grou
 
     Examples
     --------
-    >>> from crm_analysis.clv import BetaGeoModel
+    >>> from crm_analysis.models.clv import BetaGeoModel
     >>> bg = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> s = pd.DataFrame({"frequency": [0, 2, 9], "recency": [0.0, 30.43, 35.0], "T": [38.86] * 3,
     ...                   "monetary_value": [0.0, 22.35, 40.0], "frequency_holdout": [0, 1, 6],
@@ -1004,7 +1004,7 @@ def alive_auc(p_alive: pd.Series, truth_customers: pd.DataFrame) -> dict[str, fl
 
     Raises
     ------
-    crm_analysis.errors.CRMDataError
+    crm_analysis.core.errors.CRMDataError
         If the columns are missing or only one class is present.
 
     Examples
@@ -1498,7 +1498,7 @@ def top_customers(
     >>> top_customers(t, c, n=1)[["customer_id", "name", "phone"]].to_dict("records")
     [{'customer_id': 'b', 'name': '李*', 'phone': '138****5678'}]
     """
-    from crm_analysis.privacy import mask_pii
+    from crm_analysis.data.privacy import mask_pii
 
     top = table.nlargest(n, by).rename_axis("customer_id").reset_index()
     if customers is not None and "customer_id" in customers.columns:
@@ -1528,9 +1528,9 @@ def manager_sentences(
     by : str, optional
         Column of ``var_table`` that names the groups.
     horizon_label : str
-        The CLV horizon in words (English; translated in Chinese through :func:`crm_analysis.i18n.tr`).
+        The CLV horizon in words (English; translated in Chinese through :func:`crm_analysis.core.i18n.tr`).
     lang : {"en", "zh"}, optional
-        Language of the sentences; defaults to the report language (:func:`crm_analysis.i18n.language`).
+        Language of the sentences; defaults to the report language (:func:`crm_analysis.core.i18n.language`).
 
     Returns
     -------
@@ -1550,7 +1550,7 @@ def manager_sentences(
     >>> manager_sentences(v, lang="zh")[0]
     '最高价值等级（A）有 1 位客户（50%），占未来一年预测价值的 91%。'
     """
-    from crm_analysis import i18n
+    from crm_analysis.core import i18n
 
     zh = i18n.resolve_language(lang) == "zh"
     _require(value, ("clv", "churn_risk", "value_tier", "service_level"), "customer value")

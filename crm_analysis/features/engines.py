@@ -27,8 +27,8 @@ from typing import Any
 
 import pandas as pd
 
-from crm_analysis.errors import CRMDataError
-from crm_analysis.features import TIME_UNITS, _category_shares, _top_by_spend, _validate_transactions
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.features.pandas_engine import TIME_UNITS, _category_shares, _top_by_spend, _validate_transactions
 
 ENGINES = ("pandas", "duckdb", "spark")
 
@@ -227,7 +227,7 @@ def rfm_summary_with(engine: str, transactions: Any, **kwargs: Any) -> pd.DataFr
     [1.0]
     """
     if engine == "pandas":
-        from crm_analysis.features import rfm_summary
+        from crm_analysis.features.pandas_engine import rfm_summary
 
         return rfm_summary(transactions, **kwargs)
     if engine == "duckdb":
@@ -435,7 +435,7 @@ def customer_features_duckdb(
 
     Raises
     ------
-    crm_analysis.errors.CRMDataError
+    crm_analysis.core.errors.CRMDataError
         If a required column is missing or has missing values.
 
     Examples
@@ -522,7 +522,7 @@ def customer_features_spark(
 
     Raises
     ------
-    crm_analysis.errors.CRMDataError
+    crm_analysis.core.errors.CRMDataError
         If a required column is missing or has missing values.
 
     Examples
