@@ -36,6 +36,7 @@ import pandas as pd
 
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.features import TIME_UNITS, rfm_summary
+from crm_analysis.features.abc import abc_tiers, concentration, plot_pareto
 from crm_analysis.models.clv import UndefinedValueWarning
 
 if TYPE_CHECKING:
@@ -230,8 +231,6 @@ def concentration_summary(values: pd.Series, *, a_share: float = 0.80, b_share: 
     >>> float(s.loc["top_20pct_value_share", "value"]), float(s.loc["tier_A_customers", "value"])
     (0.8, 1.0)
     """
-    from crm_analysis.segment import abc_tiers, concentration
-
     stats = concentration(values).rename({"top_share_of_revenue": "top_20pct_value_share"})
     tiers = abc_tiers(values, a=a_share, b=b_share)
     clipped = values.astype("float64").fillna(0.0).clip(lower=0.0)
@@ -253,8 +252,6 @@ def plot_concentration(values: pd.Series, *, a_share: float = 0.80, b_share: flo
     2
     """
     import matplotlib.pyplot as plt
-
-    from crm_analysis.segment import plot_pareto
 
     fig = plot_pareto(values, a=a_share, b=b_share)
     plt.close(fig)
