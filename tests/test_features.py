@@ -42,19 +42,19 @@ def make_data() -> CRMData:
 def test_rfm_and_value_features_by_hand():
     f = customer_features(make_data(), as_of=AS_OF)
     a, b = f.loc["A"], f.loc["B"]
-    assert (a["recency_days"], a["frequency"], a["tenure_days"]) == (30, 3, 182)
+    assert (a["recency_days"], a["n_orders"], a["tenure_days"]) == (30, 3, 182)
     assert a["gross_spend"] == pytest.approx(240.0) and a["returns_value"] == pytest.approx(30.0)
     assert a["monetary"] == pytest.approx(210.0) and a["avg_order_value"] == pytest.approx(80.0)
     assert a["return_rate"] == pytest.approx(30 / 240)
     assert a["mean_interpurchase_days"] == pytest.approx(152 / 2)
     # B: the cancelled order and the order after as_of do not count
-    assert (b["frequency"], b["monetary"], b["recency_days"]) == (1, 500.0, 396)
+    assert (b["n_orders"], b["monetary"], b["recency_days"]) == (1, 500.0, 396)
     assert np.isnan(b["mean_interpurchase_days"])
 
 
 def test_only_events_before_as_of_count():
     f = customer_features(make_data(), as_of="2024-03-01")
-    assert f.loc["A", "frequency"] == 1 and f.loc["A", "returns_value"] == 0
+    assert f.loc["A", "n_orders"] == 1 and f.loc["A", "returns_value"] == 0
     assert f.loc["A", "n_complaints"] == 1
     assert "2024-03-01" > str(f["last_purchase"].max().date())
 

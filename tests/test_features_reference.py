@@ -80,7 +80,7 @@ def _ref_base(purchases: pd.DataFrame, returned: pd.DataFrame, as_of: pd.Timesta
     span_days = (last.dt.normalize() - first.dt.normalize()).dt.days
     out = pd.DataFrame({
         "recency_days": (as_of_day - last.dt.normalize()).dt.days.astype("int64"),
-        "frequency": orders.astype("int64"),
+        "n_orders": orders.astype("int64"),
         "monetary": (gross - returns_value).astype("float64"),
         "gross_spend": gross.astype("float64"),
         "returns_value": returns_value.astype("float64"),
@@ -235,7 +235,7 @@ def test_hard_cases_are_in_the_random_data():
     f = customer_features(data, as_of="2025-07-01")
     assert {"share_unknown", "share_other", "share_home", "share_éclair"} <= set(f.columns)
     assert "ret" not in f.index and "can" not in f.index and "solo" in f.index
-    assert f.loc["day", "frequency"] == 1 and np.isnan(f.loc["day", "mean_interpurchase_days"])
+    assert f.loc["day", "n_orders"] == 1 and np.isnan(f.loc["day", "mean_interpurchase_days"])
     assert pd.isna(f.loc["solo", "main_sales_channel"]) and pd.isna(f.loc["day", "main_category"])
     assert (f["spend_trend"] == 0).any() and f["return_rate"].isna().sum() >= 0
     lines = data.transactions

@@ -228,7 +228,7 @@ def test_segment_manager_summary_in_chinese():
     from crm_analysis import segment
 
     rng = np.random.default_rng(0)
-    f = pd.DataFrame({"recency_days": rng.integers(1, 400, 60), "frequency": rng.integers(1, 12, 60),
+    f = pd.DataFrame({"recency_days": rng.integers(1, 400, 60), "n_orders": rng.integers(1, 12, 60),
                       "monetary": rng.gamma(2.0, 300.0, 60)})
     labels = pd.Series((f["recency_days"] > 200).astype(int).to_numpy())
     profiles = segment.cluster_profiles(f, labels)

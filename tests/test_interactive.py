@@ -27,7 +27,7 @@ def features() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "recency_days": rng.integers(0, 720, n),
-            "frequency": rng.geometric(0.4, n),
+            "n_orders": rng.geometric(0.4, n),
             "monetary": np.round(rng.lognormal(5, 1.2, n), 2),
         },
         index=pd.Index([f"C{i:04d}" for i in range(n)], name="customer_id"),
@@ -147,8 +147,8 @@ def test_parameter_outside_the_default_range_widens_it(features):
 
 
 def test_rfm_types_by_hand():
-    f = pd.DataFrame({"recency_days": [10, 10, 300, 300], "frequency": [5, 1, 5, 1], "monetary": [500.0, 500, 500, 5]})
-    types = interactive.rfm_types(f, recency_days=30, frequency=2, monetary=100).tolist()
+    f = pd.DataFrame({"recency_days": [10, 10, 300, 300], "n_orders": [5, 1, 5, 1], "monetary": [500.0, 500, 500, 5]})
+    types = interactive.rfm_types(f, recency_days=30, n_orders=2, monetary=100).tolist()
     assert types == [
         "important value (重要价值客户)",
         "important to develop (重要发展客户)",
@@ -160,14 +160,14 @@ def test_rfm_types_by_hand():
 def test_rfm_types_missing_column_is_a_clear_error():
     from crm_analysis.core.errors import CRMDataError
 
-    with pytest.raises(CRMDataError, match="frequency"):
+    with pytest.raises(CRMDataError, match="n_orders"):
         interactive.rfm_types(pd.DataFrame({"recency_days": [1], "monetary": [1.0]}),
-                              recency_days=1, frequency=1, monetary=1)
+                              recency_days=1, n_orders=1, monetary=1)
 
 
 def test_rfm_thresholds_change_the_types(features):
-    loose = interactive.explore_rfm(features, recency_days=720, frequency=1, monetary=0, live=False)
-    strict = interactive.explore_rfm(features, recency_days=30, frequency=3, monetary=500, live=False)
+    loose = interactive.explore_rfm(features, recency_days=720, n_orders=1, monetary=0, live=False)
+    strict = interactive.explore_rfm(features, recency_days=30, n_orders=3, monetary=500, live=False)
     assert loose.result.iloc[0]["customers"] == len(features)  # every customer passes every threshold
     assert strict.result.iloc[0]["customers"] < loose.result.iloc[0]["customers"]
     assert strict.result["customer_share"].sum() == pytest.approx(1.0)

@@ -36,7 +36,7 @@ def tables(tmp_path_factory):
 
 def test_segments_table(tables):
     segments = pd.read_csv(tables / "segments.csv", dtype={"rfm_score": str})
-    assert list(segments.columns) == ["customer_id", "recency_days", "frequency", "monetary", "rfm_score",
+    assert list(segments.columns) == ["customer_id", "recency_days", "n_orders", "monetary", "rfm_score",
                                       "rfm_segment", "abc_tier", "cluster", "cluster_name"]
     assert segments["customer_id"].is_unique and len(segments) > 1000
     assert set(segments["abc_tier"]) == {"A", "B", "C"}
@@ -50,7 +50,7 @@ def test_profiles_cover_every_customer(tables):
     assert profiles["customers"].sum() == len(segments)
     assert profiles["revenue_share"].sum() == pytest.approx(1.0)
     assert profiles["cluster_name"].is_unique
-    assert {"median_recency_days", "median_frequency", "median_monetary", "share_business"} <= set(profiles)
+    assert {"median_recency_days", "median_n_orders", "median_monetary", "share_business"} <= set(profiles)
 
 
 def test_clusters_agree_with_truth_and_beat_the_raw_baseline(tables):

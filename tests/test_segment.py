@@ -30,7 +30,7 @@ def make_features(n: int = 400, seed: int = SEED) -> pd.DataFrame:
     aov = rng.lognormal(np.where(group == 0, 5.0, np.where(group == 1, 4.0, 3.5)), 0.3)
     index = pd.Index([f"C{i:04d}" for i in range(n)], name="customer_id", dtype="string")
     return pd.DataFrame({
-        "recency_days": recency, "frequency": frequency, "monetary": frequency * aov,
+        "recency_days": recency, "n_orders": frequency, "monetary": frequency * aov,
         "avg_order_value": aov, "tenure_days": recency + rng.integers(0, 400, n),
         "region": rng.choice(["East", "North", "South"], n), "group": group,
     }, index=index)
@@ -84,7 +84,7 @@ def test_every_grid_cell_has_a_known_segment_with_chinese_name_and_action():
 
 def test_rfm_scores_name_the_missing_column():
     with pytest.raises(CRMDataError, match="monetary"):
-        S.rfm_scores(pd.DataFrame({"recency_days": [1], "frequency": [1]}))
+        S.rfm_scores(pd.DataFrame({"recency_days": [1], "n_orders": [1]}))
 
 
 # ------------------------------------------------------------------ ABC and concentration
@@ -159,7 +159,7 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 def test_segmenter_recovers_groups_and_supports_pipeline_and_pandas_output():
     features = make_features()
-    X = S.cluster_matrix(features, ["recency_days", "frequency", "monetary", "avg_order_value"])
+    X = S.cluster_matrix(features, ["recency_days", "n_orders", "monetary", "avg_order_value"])
     for method in ("kmeans", "gmm"):
         seg = S.CustomerSegmenter(method, 3, random_state=0).fit(X)
         assert S.truth_agreement(pd.Series(seg.labels_, index=X.index), features["group"]) > 0.9
@@ -187,7 +187,7 @@ def test_segmenter_rejects_unknown_method():
 
 
 def test_select_k_finds_the_number_of_groups_and_choose_k_votes():
-    X = S.cluster_matrix(make_features(), ["recency_days", "frequency", "avg_order_value"])
+    X = S.cluster_matrix(make_features(), ["recency_days", "n_orders", "avg_order_value"])
     scores = S.select_k(X, range(2, 6), random_state=0, silhouette_sample=200)
     assert list(scores.columns) == ["silhouette", "davies_bouldin", "calinski_harabasz", "bic"]
     assert S.choose_k(scores) == 3
@@ -203,7 +203,7 @@ def test_choose_k_breaks_ties_towards_fewer_clusters():
 
 
 def test_bootstrap_stability_is_high_for_clear_groups_and_reproducible():
-    X = S.cluster_matrix(make_features(), ["recency_days", "frequency", "avg_order_value"])
+    X = S.cluster_matrix(make_features(), ["recency_days", "n_orders", "avg_order_value"])
     first = S.bootstrap_stability(X, 3, n_boot=5, random_state=1)
     again = S.bootstrap_stability(X, 3, n_boot=5, random_state=1)
     assert len(first) == 5 and first["ari"].min() > 0.9
@@ -229,7 +229,7 @@ def test_segments_table_has_the_published_columns():
     labels = pd.Series(features["group"].to_numpy(), index=features.index)
     names = pd.Series({0: "a", 1: "b", 2: "c"})
     table = S.segments_table(features, S.rfm_scores(features), S.abc_tiers(features["monetary"]), labels, names)
-    assert list(table.columns) == ["customer_id", "recency_days", "frequency", "monetary", "rfm_score",
+    assert list(table.columns) == ["customer_id", "recency_days", "n_orders", "monetary", "rfm_score",
                                    "rfm_segment", "abc_tier", "cluster", "cluster_name"]
     assert table["cluster_name"].tolist() == labels.map(names).tolist()
 

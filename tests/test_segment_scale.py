@@ -24,7 +24,7 @@ def blobs(n: int = 3000, seed: int = SEED) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     group = rng.integers(0, 3, n)
     centre = np.array([[5.0, 50.0, 400.0], [40.0, 5.0, 60.0], [300.0, 1.0, 15.0]])[group]
-    return pd.DataFrame(centre * rng.lognormal(0, 0.25, (n, 3)), columns=["recency_days", "frequency", "monetary"])
+    return pd.DataFrame(centre * rng.lognormal(0, 0.25, (n, 3)), columns=["recency_days", "n_orders", "monetary"])
 
 
 def test_only_the_silhouette_depends_on_the_sample():

@@ -287,18 +287,18 @@ def explore_abc(monetary: pd.Series, *, a: float = 0.80, b: float = 0.95, live: 
 # --------------------------------------------------------------------------- RFM thresholds
 
 
-def rfm_types(features: pd.DataFrame, *, recency_days: float, frequency: float, monetary: float) -> pd.Series:
+def rfm_types(features: pd.DataFrame, *, recency_days: float, n_orders: float, monetary: float) -> pd.Series:
     """The eight classic RFM customer types from three thresholds (RFM 八类客户).
 
     A customer is *recent* if ``recency_days <= recency_days`` threshold, *frequent* if
-    ``frequency >= frequency`` and a *high spender* if ``monetary >= monetary``; the
+    ``n_orders >= n_orders`` and a *high spender* if ``monetary >= monetary``; the
     combination names the type (:data:`RFM_TYPES`).
 
     Parameters
     ----------
     features : pandas.DataFrame
-        One row per customer with ``recency_days``, ``frequency``, ``monetary``.
-    recency_days, frequency, monetary : float
+        One row per customer with ``recency_days``, ``n_orders``, ``monetary``.
+    recency_days, n_orders, monetary : float
         The thresholds.
 
     Returns
@@ -313,17 +313,17 @@ def rfm_types(features: pd.DataFrame, *, recency_days: float, frequency: float, 
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [5, 200], "frequency": [4, 1], "monetary": [900.0, 20.0]})
-    >>> rfm_types(f, recency_days=30, frequency=2, monetary=100).tolist()
+    >>> f = pd.DataFrame({"recency_days": [5, 200], "n_orders": [4, 1], "monetary": [900.0, 20.0]})
+    >>> rfm_types(f, recency_days=30, n_orders=2, monetary=100).tolist()
     ['important value (重要价值客户)', 'general to win back (一般挽留客户)']
     """
     from crm_analysis.core.errors import CRMDataError
 
-    missing = [c for c in ("recency_days", "frequency", "monetary") if c not in features]
+    missing = [c for c in ("recency_days", "n_orders", "monetary") if c not in features]
     if missing:
         raise CRMDataError(f"customer features: missing column(s) {missing} needed for the RFM types")
     recent = (features["recency_days"].astype("float64") <= recency_days).to_numpy()
-    frequent = (features["frequency"].astype("float64") >= frequency).to_numpy()
+    frequent = (features["n_orders"].astype("float64") >= n_orders).to_numpy()
     high = (features["monetary"].astype("float64") >= monetary).to_numpy()
     code = recent.astype(int) * 4 + frequent.astype(int) * 2 + high.astype(int)
     names = np.empty(8, dtype=object)
@@ -332,14 +332,14 @@ def rfm_types(features: pd.DataFrame, *, recency_days: float, frequency: float, 
     return pd.Series(names[code], index=features.index, dtype="string", name="rfm_type")
 
 
-def rfm_view(features: pd.DataFrame, *, recency_days: float, frequency: float, monetary: float) -> View:
+def rfm_view(features: pd.DataFrame, *, recency_days: float, n_orders: float, monetary: float) -> View:
     """Share of customers and of revenue in each of the eight RFM types at the given thresholds.
 
     Parameters
     ----------
     features : pandas.DataFrame
-        One row per customer with ``recency_days``, ``frequency``, ``monetary``.
-    recency_days, frequency, monetary : float
+        One row per customer with ``recency_days``, ``n_orders``, ``monetary``.
+    recency_days, n_orders, monetary : float
         The thresholds (see :func:`rfm_types`).
 
     Returns
@@ -349,12 +349,12 @@ def rfm_view(features: pd.DataFrame, *, recency_days: float, frequency: float, m
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [5, 200], "frequency": [4, 1], "monetary": [900.0, 20.0]})
-    >>> int(rfm_view(f, recency_days=30, frequency=2, monetary=100).result["customers"].sum())
+    >>> f = pd.DataFrame({"recency_days": [5, 200], "n_orders": [4, 1], "monetary": [900.0, 20.0]})
+    >>> int(rfm_view(f, recency_days=30, n_orders=2, monetary=100).result["customers"].sum())
     2
     """
     _ensure_cjk_font()
-    types = rfm_types(features, recency_days=recency_days, frequency=frequency, monetary=monetary)
+    types = rfm_types(features, recency_days=recency_days, n_orders=n_orders, monetary=monetary)
     spend = features["monetary"].astype("float64").fillna(0.0).clip(lower=0.0)
     order = list(RFM_TYPES.values())
     table = pd.DataFrame({"customers": types.value_counts().reindex(order, fill_value=0)})
@@ -367,7 +367,7 @@ def rfm_view(features: pd.DataFrame, *, recency_days: float, frequency: float, m
     ax.barh(y + 0.2, table["revenue_share"] * 100, height=0.4, label="% of revenue", color="#DD8452")
     ax.set_yticks(y, order)
     ax.invert_yaxis()
-    ax.set(xlabel="%", title=f"RFM types: recent ≤ {recency_days:,.0f} days, frequent ≥ {frequency:,.0f} orders, "
+    ax.set(xlabel="%", title=f"RFM types: recent ≤ {recency_days:,.0f} days, frequent ≥ {n_orders:,.0f} orders, "
                              f"high spend ≥ {monetary:,.0f}")
     ax.legend(loc="lower right")
     top = table.loc[order[0]]
@@ -382,7 +382,7 @@ def explore_rfm(
     features: pd.DataFrame,
     *,
     recency_days: float | None = None,
-    frequency: float | None = None,
+    n_orders: float | None = None,
     monetary: float | None = None,
     live: bool | None = None,
 ) -> View | Any:
@@ -391,9 +391,9 @@ def explore_rfm(
     Parameters
     ----------
     features : pandas.DataFrame
-        One row per customer with ``recency_days``, ``frequency``, ``monetary``.
-    recency_days, frequency, monetary : float, optional
-        Starting thresholds. Defaults: the medians (frequency at least two orders, a repeat
+        One row per customer with ``recency_days``, ``n_orders``, ``monetary``.
+    recency_days, n_orders, monetary : float, optional
+        Starting thresholds. Defaults: the medians (n_orders at least two orders, a repeat
         buyer); the textbook's mean is pulled up by a few big spenders.
     live : bool, optional
         True: widget; False: static :class:`View`; None (default): decided by :func:`is_batch`.
@@ -404,21 +404,21 @@ def explore_rfm(
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [5, 200, 40], "frequency": [4, 1, 2], "monetary": [900.0, 20.0, 60.0]})
+    >>> f = pd.DataFrame({"recency_days": [5, 200, 40], "n_orders": [4, 1, 2], "monetary": [900.0, 20.0, 60.0]})
     >>> int(explore_rfm(f, live=False).result["customers"].sum())
     3
     """
-    rec, freq, spend = (features[c].astype("float64") for c in ("recency_days", "frequency", "monetary"))
+    rec, freq, spend = (features[c].astype("float64") for c in ("recency_days", "n_orders", "monetary"))
     recency_days = float(rec.median()) if recency_days is None else recency_days
-    frequency = max(2.0, float(freq.median())) if frequency is None else frequency
+    n_orders = max(2.0, float(freq.median())) if n_orders is None else n_orders
     monetary = float(spend.median()) if monetary is None else monetary
     spend_top = float(np.ceil(spend.quantile(0.99)))
     return _control(
-        lambda recency_days, frequency, monetary: rfm_view(
-            features, recency_days=recency_days, frequency=frequency, monetary=monetary),
+        lambda recency_days, n_orders, monetary: rfm_view(
+            features, recency_days=recency_days, n_orders=n_orders, monetary=monetary),
         live,
         recency_days=_int_slider(round(recency_days), 0, int(np.ceil(rec.quantile(0.99))), "recent ≤ days"),
-        frequency=_int_slider(round(frequency), 1, max(int(np.ceil(freq.quantile(0.99))), 2), "frequent ≥ orders"),
+        n_orders=_int_slider(round(n_orders), 1, max(int(np.ceil(freq.quantile(0.99))), 2), "frequent ≥ orders"),
         monetary=_float_slider(monetary, 0.0, spend_top, max(spend_top / 200, 0.01), "high spend ≥", ",.0f"),
     )
 

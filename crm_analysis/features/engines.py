@@ -242,7 +242,7 @@ def rfm_summary_with(engine: str, transactions: Any, **kwargs: Any) -> pd.DataFr
 
 # Columns of the feature table computed from the lines, in the pandas engine's order.
 _BASE_COLUMNS = (
-    "recency_days", "frequency", "monetary", "gross_spend", "returns_value", "tenure_days", "avg_order_value",
+    "recency_days", "n_orders", "monetary", "gross_spend", "returns_value", "tenure_days", "avg_order_value",
     "mean_interpurchase_days", "return_rate", "spend_last_period", "spend_prev_period", "spend_trend",
     "first_purchase", "last_purchase",
 )
@@ -304,7 +304,7 @@ def _features_sql(relation: str, columns: Sequence[str], *, as_of: pd.Timestamp,
     )
     SELECT customer_id,
         CAST({days("CAST(last_purchase AS DATE)", as_of_day, dialect)} AS BIGINT) AS recency_days,
-        CAST(n_orders AS BIGINT) AS frequency,
+        CAST(n_orders AS BIGINT) AS n_orders,
         gross - returns_value AS monetary,
         gross AS gross_spend,
         returns_value,
@@ -364,8 +364,8 @@ def _transaction_features(run: Any, relation: str, columns: Sequence[str], *, as
     """Run the statements with ``run(sql) -> pandas.DataFrame`` and assemble the pandas engine's table."""
     base = run(_features_sql(relation, columns, as_of=as_of, trend_period_days=trend_period_days, dialect=dialect))
     base = base.astype({"customer_id": "string"}).set_index("customer_id")
-    base = base.astype({c: "int64" for c in ("recency_days", "frequency", "tenure_days")})
-    floats = [c for c in _BASE_COLUMNS if c not in ("recency_days", "frequency", "tenure_days") and "purchase" not in c]
+    base = base.astype({c: "int64" for c in ("recency_days", "n_orders", "tenure_days")})
+    floats = [c for c in _BASE_COLUMNS if c not in ("recency_days", "n_orders", "tenure_days") and "purchase" not in c]
     base = base.astype({c: "float64" for c in floats} | {"first_purchase": date_dtype, "last_purchase": date_dtype})
     parts = [base[list(_BASE_COLUMNS)]]
     for level, name in _LEVEL_COLUMNS.items():
@@ -445,8 +445,8 @@ def customer_features_duckdb(
     ...                    "amount": [100.0, 50.0, -20.0, 10.0],
     ...                    "status": ["completed", "completed", "returned", "completed"]})
     >>> f = customer_features_duckdb(tx, as_of="2024-04-01")
-    >>> f[["recency_days", "frequency", "monetary", "avg_order_value", "return_rate"]]
-                 recency_days  frequency  monetary  avg_order_value  return_rate
+    >>> f[["recency_days", "n_orders", "monetary", "avg_order_value", "return_rate"]]
+                 recency_days  n_orders  monetary  avg_order_value  return_rate
     customer_id
     A                      31          2     130.0             75.0     0.133333
     B                      60          1      10.0             10.0     0.000000

@@ -533,7 +533,7 @@ def _base_features(tx: pd.DataFrame, lines: _Lines, as_of: pd.Timestamp, trend_p
         return_rate = np.where(gross > 0, returns_value / gross, np.nan)
     out = pd.DataFrame({
         "recency_days": as_of_day - last_day,
-        "frequency": orders.astype(np.int64),
+        "n_orders": orders.astype(np.int64),
         "monetary": gross - returns_value,
         "gross_spend": gross,
         "returns_value": returns_value,
@@ -703,7 +703,7 @@ def customer_features(
     lines are ignored. An order is an ``order_id`` (or, without one, a purchase day).
 
     Columns
-        ``recency_days`` (days from the last purchase day to ``as_of``), ``frequency``
+        ``recency_days`` (days from the last purchase day to ``as_of``), ``n_orders``
         (orders), ``monetary`` (net spend: purchases minus returns), ``gross_spend``,
         ``returns_value``, ``tenure_days`` (days since the first purchase),
         ``avg_order_value`` (gross spend per order), ``mean_interpurchase_days`` (mean gap
@@ -760,8 +760,8 @@ def customer_features(
     ...                    "amount": [100.0, 50.0, -20.0, 10.0],
     ...                    "status": ["completed", "completed", "returned", "completed"]})
     >>> f = customer_features(CRMData(transactions=tx), as_of="2024-04-01")
-    >>> f[["recency_days", "frequency", "monetary", "avg_order_value", "return_rate"]]
-                 recency_days  frequency  monetary  avg_order_value  return_rate
+    >>> f[["recency_days", "n_orders", "monetary", "avg_order_value", "return_rate"]]
+                 recency_days  n_orders  monetary  avg_order_value  return_rate
     customer_id
     A                      31          2     130.0             75.0     0.133333
     B                      60          1      10.0             10.0     0.000000

@@ -1,7 +1,7 @@
 """Customer segmentation (客户细分): RFM scores, ABC tiers, the four bases, clustering, movement.
 
 Every function works on a *customer feature table*: one row per customer, indexed
-by ``customer_id``, with at least ``recency_days``, ``frequency`` and ``monetary``
+by ``customer_id``, with at least ``recency_days``, ``n_orders`` and ``monetary``
 (see :func:`crm_analysis.features.customer_features`). Nothing here reads files.
 
 The pieces, in the order a chapter uses them:
@@ -23,7 +23,7 @@ Examples
 --------
 >>> import pandas as pd
 >>> f = pd.DataFrame({"recency_days": [5, 40, 300, 10, 200],
-...                   "frequency": [12, 3, 1, 6, 1],
+...                   "n_orders": [12, 3, 1, 6, 1],
 ...                   "monetary": [900.0, 120.0, 15.0, 400.0, 30.0]},
 ...                  index=pd.Index(list("ABCDE"), name="customer_id"))
 >>> rfm_scores(f)[["rfm_score", "rfm_segment"]]
@@ -61,7 +61,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.features.abc import abc_tiers, concentration, lorenz_curve, plot_pareto
 
-RFM_COLUMNS = ("recency_days", "frequency", "monetary")
+RFM_COLUMNS = ("recency_days", "n_orders", "monetary")
 
 # --------------------------------------------------------------------------- RFM
 
@@ -173,14 +173,14 @@ def quintile_score(values: pd.Series, *, higher_is_better: bool = True, n_bins: 
 def rfm_scores(features: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
     """RFM scores and named segments (RFM 评分与客户分群).
 
-    R scores ``recency_days`` (lower is better), F ``frequency`` and M ``monetary``
+    R scores ``recency_days`` (lower is better), F ``n_orders`` and M ``monetary``
     with :func:`quintile_score`; ``fm_score = ceil((F + M) / 2)``; the segment is
     looked up in :data:`RFM_SEGMENT_GRID` by (R, FM).
 
     Parameters
     ----------
     features : pandas.DataFrame
-        One row per customer with ``recency_days``, ``frequency``, ``monetary``.
+        One row per customer with ``recency_days``, ``n_orders``, ``monetary``.
     n_bins : int, default 5
         Score levels; the segment grid needs 5.
 
@@ -197,14 +197,14 @@ def rfm_scores(features: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [1, 90], "frequency": [5, 1], "monetary": [50.0, 5.0]})
+    >>> f = pd.DataFrame({"recency_days": [1, 90], "n_orders": [5, 1], "monetary": [50.0, 5.0]})
     >>> rfm_scores(f)[["rfm_score", "rfm_segment"]].values.tolist()
     [['333', 'need attention'], ['111', 'lost']]
     """
     _require(features, RFM_COLUMNS, "rfm_scores")
     out = pd.DataFrame(index=features.index)
     out["r_score"] = quintile_score(features["recency_days"], higher_is_better=False, n_bins=n_bins)
-    out["f_score"] = quintile_score(features["frequency"], n_bins=n_bins)
+    out["f_score"] = quintile_score(features["n_orders"], n_bins=n_bins)
     out["m_score"] = quintile_score(features["monetary"], n_bins=n_bins)
     out["fm_score"] = np.ceil((out["f_score"] + out["m_score"]) / 2).astype("int64")
     out["rfm_score"] = (
@@ -232,7 +232,7 @@ def plot_rfm_heatmap(scores: pd.DataFrame, features: pd.DataFrame | None = None)
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [1, 90], "frequency": [5, 1], "monetary": [50.0, 5.0]})
+    >>> f = pd.DataFrame({"recency_days": [1, 90], "n_orders": [5, 1], "monetary": [50.0, 5.0]})
     >>> plot_rfm_heatmap(rfm_scores(f)).axes[0].get_xlabel()
     'FM score (frequency & monetary)'
     """
@@ -267,7 +267,7 @@ def rfm_segment_summary(features: pd.DataFrame, scores: pd.DataFrame) -> pd.Data
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [1, 90], "frequency": [5, 1], "monetary": [50.0, 5.0]})
+    >>> f = pd.DataFrame({"recency_days": [1, 90], "n_orders": [5, 1], "monetary": [50.0, 5.0]})
     >>> rfm_segment_summary(f, rfm_scores(f))[["segment_zh", "customers"]]
                    segment_zh  customers
     rfm_segment
@@ -316,7 +316,7 @@ def summarise_by(features: pd.DataFrame, column: str, *, max_levels: int = 12) -
     Examples
     --------
     >>> f = pd.DataFrame({"region": ["E", "E", "W"], "recency_days": [1, 3, 5],
-    ...                   "frequency": [1, 2, 3], "monetary": [10.0, 30.0, 60.0]})
+    ...                   "n_orders": [1, 2, 3], "monetary": [10.0, 30.0, 60.0]})
     >>> summarise_by(f, "region")[["customers", "revenue_share"]]
            customers  revenue_share
     region
@@ -334,7 +334,7 @@ def summarise_by(features: pd.DataFrame, column: str, *, max_levels: int = 12) -
         "customers": grouped.size(),
         "revenue": grouped["monetary"].sum(),
         "median_recency_days": grouped["recency_days"].median(),
-        "median_frequency": grouped["frequency"].median(),
+        "median_n_orders": grouped["n_orders"].median(),
         "median_monetary": grouped["monetary"].median(),
     })
     table.insert(1, "customer_share", table["customers"] / table["customers"].sum())
@@ -356,7 +356,7 @@ def basis_summary(features: pd.DataFrame, basis: str) -> pd.DataFrame:
     Examples
     --------
     >>> f = pd.DataFrame({"region": ["E", "W"], "city": ["a", "b"], "recency_days": [1, 5],
-    ...                   "frequency": [1, 3], "monetary": [10.0, 60.0]})
+    ...                   "n_orders": [1, 3], "monetary": [10.0, 60.0]})
     >>> basis_summary(f, "geography")[["variable", "level", "customers"]].values.tolist()
     [['region', 'W', 1], ['region', 'E', 1], ['city', 'b', 1], ['city', 'a', 1]]
     """
@@ -376,7 +376,7 @@ def basis_summary(features: pd.DataFrame, basis: str) -> pd.DataFrame:
 
 #: Feature columns used for clustering when present (behavioural and value features).
 CLUSTER_FEATURES = (
-    "recency_days", "frequency", "monetary", "avg_order_value", "tenure_days", "return_rate",
+    "recency_days", "n_orders", "monetary", "avg_order_value", "tenure_days", "return_rate",
     "mean_interpurchase_days",
 )
 
@@ -408,10 +408,10 @@ def cluster_matrix(features: pd.DataFrame, columns: Sequence[str] | None = None)
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [1, 5], "frequency": [2, 1], "monetary": [9.0, 1.0],
+    >>> f = pd.DataFrame({"recency_days": [1, 5], "n_orders": [2, 1], "monetary": [9.0, 1.0],
     ...                   "return_rate": [0.0, 0.0]})
     >>> list(cluster_matrix(f).columns)
-    ['recency_days', 'frequency', 'monetary']
+    ['recency_days', 'n_orders', 'monetary']
     """
     if columns is None:
         shares = [c for c in features.columns if str(c).startswith("share_")]
@@ -757,14 +757,14 @@ def cluster_profiles(features: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by ``cluster``: ``customers``, ``customer_share``, ``revenue_share``,
-        ``median_recency_days``, ``median_frequency``, ``median_monetary`` and, when the
+        ``median_recency_days``, ``median_n_orders``, ``median_monetary`` and, when the
         columns exist, ``median_avg_order_value``, ``mean_return_rate``,
         ``mean_complaints``, ``mean_satisfaction``, ``median_age``, ``share_business``,
         ``top_region``, ``top_acquisition_channel``, ``top_sales_channel``, ``top_category``.
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [1, 2, 300], "frequency": [9, 7, 1],
+    >>> f = pd.DataFrame({"recency_days": [1, 2, 300], "n_orders": [9, 7, 1],
     ...                   "monetary": [500.0, 300.0, 20.0]})
     >>> cluster_profiles(f, pd.Series([0, 0, 1]))[["customers", "revenue_share"]].round(3)
              customers  revenue_share
@@ -823,7 +823,7 @@ def name_clusters(profiles: pd.DataFrame, features: pd.DataFrame) -> pd.Series:
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [1, 2, 3, 300, 400, 500], "frequency": [9, 8, 7, 1, 1, 1],
+    >>> f = pd.DataFrame({"recency_days": [1, 2, 3, 300, 400, 500], "n_orders": [9, 8, 7, 1, 1, 1],
     ...                   "monetary": [900.0, 800.0, 700.0, 20.0, 10.0, 15.0]})
     >>> labels = pd.Series([0, 0, 0, 1, 1, 1])
     >>> name_clusters(cluster_profiles(f, labels), f).tolist()
@@ -841,13 +841,13 @@ def name_clusters(profiles: pd.DataFrame, features: pd.DataFrame) -> pd.Series:
         activity = "active" if rec <= 1 else "cooling" if rec <= 2.5 else "lapsed"
         mon = ratio(row["median_monetary"], overall["monetary"])
         value = "high-value" if mon >= 2 else "low-value" if mon <= 0.5 else "mid-value"
-        freq = ratio(row["median_frequency"], overall["frequency"])
+        freq = ratio(row["median_n_orders"], overall["n_orders"])
         aov = ratio(row.get("median_avg_order_value", np.nan), aov_overall)
         if row.get("share_business", 0) >= 0.5:
             habit = "business accounts"
-        elif freq >= 2 and row["median_frequency"] > 1:
+        elif freq >= 2 and row["median_n_orders"] > 1:
             habit = "loyal regulars"
-        elif row["median_frequency"] <= 1:
+        elif row["median_n_orders"] <= 1:
             habit = "one-off buyers"
         elif aov <= 0.6 and freq >= 1:
             habit = "bargain hunters"
@@ -898,7 +898,7 @@ def plot_snake(Z: pd.DataFrame, labels: Sequence[int], names: pd.Series | None =
 
     Examples
     --------
-    >>> Z = pd.DataFrame({"recency_days": [1.0, -1.0], "frequency": [-1.0, 1.0]})
+    >>> Z = pd.DataFrame({"recency_days": [1.0, -1.0], "n_orders": [-1.0, 1.0]})
     >>> len(plot_snake(Z, [0, 1]).axes[0].get_legend().get_texts())
     2
     """
@@ -923,7 +923,7 @@ def raw_rfm_kmeans(features: pd.DataFrame, n_clusters: int, *, random_state: int
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [1, 2, 300], "frequency": [9, 7, 1], "monetary": [5.0, 3.0, 2.0]})
+    >>> f = pd.DataFrame({"recency_days": [1, 2, 300], "n_orders": [9, 7, 1], "monetary": [5.0, 3.0, 2.0]})
     >>> raw_rfm_kmeans(f, 2).nunique()
     2
     """
@@ -955,12 +955,12 @@ def segments_table(
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [1, 90], "frequency": [5, 1], "monetary": [50.0, 5.0]},
+    >>> f = pd.DataFrame({"recency_days": [1, 90], "n_orders": [5, 1], "monetary": [50.0, 5.0]},
     ...                  index=pd.Index(["A", "B"], name="customer_id"))
     >>> t = segments_table(f, rfm_scores(f), abc_tiers(f["monetary"]), pd.Series([0, 1], index=f.index),
     ...                    pd.Series(["big", "small"]))
     >>> list(t.columns)  # doctest: +NORMALIZE_WHITESPACE
-    ['customer_id', 'recency_days', 'frequency', 'monetary', 'rfm_score', 'rfm_segment',
+    ['customer_id', 'recency_days', 'n_orders', 'monetary', 'rfm_score', 'rfm_segment',
      'abc_tier', 'cluster', 'cluster_name']
     """
     table = features[list(RFM_COLUMNS)].copy()
@@ -992,7 +992,7 @@ def manager_summary(
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [1, 2, 300], "frequency": [9, 7, 1],
+    >>> f = pd.DataFrame({"recency_days": [1, 2, 300], "n_orders": [9, 7, 1],
     ...                   "monetary": [500.0, 300.0, 20.0]})
     >>> labels = pd.Series([0, 0, 1])
     >>> p = cluster_profiles(f, labels)
@@ -1052,7 +1052,7 @@ def segment_snapshot(features: pd.DataFrame, *, a: float = 0.80, b: float = 0.95
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [1, 90], "frequency": [5, 1], "monetary": [50.0, 5.0]})
+    >>> f = pd.DataFrame({"recency_days": [1, 90], "n_orders": [5, 1], "monetary": [50.0, 5.0]})
     >>> segment_snapshot(f).columns.tolist()
     ['rfm_segment', 'abc_tier']
     """
