@@ -71,7 +71,8 @@ def _run(cells: list[str]) -> nbformat.NotebookNode:
 def test_display_hooks_translate_in_chinese_and_leave_english_figures_alone():
     nb = _run(
         [
-            "%matplotlib inline\nimport matplotlib.pyplot as plt\nimport pandas as pd\nfrom crm_analysis.core import i18n",
+            "%matplotlib inline\nimport matplotlib.pyplot as plt\nimport pandas as pd\n"
+            "from crm_analysis.core import i18n",
             "i18n.use_language('en')\nfig, ax = plt.subplots(); _ = ax.set_title('Revenue share'); plt.show()",
             "i18n.use_language('zh')\nfig, ax = plt.subplots(); _ = ax.set_title('Revenue share'); plt.show()\n"
             "print(ax.get_title())",
