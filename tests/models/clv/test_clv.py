@@ -11,7 +11,6 @@ from scipy.optimize import check_grad
 
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.core.paths import CDNOW_DIR
-from crm_analysis.models import clv
 from crm_analysis.models.clv import (
     BetaGeoModel,
     ConvergenceWarning,
@@ -19,8 +18,10 @@ from crm_analysis.models.clv import (
     NotFittedError,
     ParetoNBDModel,
     UndefinedValueWarning,
+    bgnbd,
     cumulative_repeat_forecast,
     customer_lifetime_value,
+    gammagamma,
     simulate_bgnbd,
     simulate_gamma_gamma,
 )
@@ -200,21 +201,21 @@ def test_weighted_fit_equals_expanded_fit(cdnow: pd.DataFrame) -> None:
 
 
 def test_analytic_gradients_agree_with_numerical(cdnow: pd.DataFrame) -> None:
-    bg_data = clv._prepare_counts(
+    bg_data = bgnbd._prepare_counts(
         {"x": cdnow["x"].to_numpy(float), "t_x": cdnow["t_x"].to_numpy(), "T": cdnow["T"].to_numpy()},
         np.ones(len(cdnow)),
     )
     theta = np.log([0.3, 5.0, 0.7, 2.0])
-    err = check_grad(lambda th: clv._bgnbd_loglik(th, bg_data)[0], lambda th: clv._bgnbd_loglik(th, bg_data)[1],
+    err = check_grad(lambda th: bgnbd._bgnbd_loglik(th, bg_data)[0], lambda th: bgnbd._bgnbd_loglik(th, bg_data)[1],
                      theta, epsilon=1e-6)
-    norm = np.linalg.norm(clv._bgnbd_loglik(theta, bg_data)[1])
+    norm = np.linalg.norm(bgnbd._bgnbd_loglik(theta, bg_data)[1])
     assert err / norm < 1e-5
     pos = cdnow[cdnow["x"] > 0]
     gg_data = GammaGammaModel._prepare(pos["x"].to_numpy(float), pos["zbar"].to_numpy(), np.ones(len(pos)))
     theta = np.log([5.0, 3.0, 12.0])
-    err = check_grad(lambda th: clv._gg_loglik(th, gg_data)[0], lambda th: clv._gg_loglik(th, gg_data)[1],
+    err = check_grad(lambda th: gammagamma._gg_loglik(th, gg_data)[0], lambda th: gammagamma._gg_loglik(th, gg_data)[1],
                      theta, epsilon=1e-6)
-    assert err / np.linalg.norm(clv._gg_loglik(theta, gg_data)[1]) < 1e-5
+    assert err / np.linalg.norm(gammagamma._gg_loglik(theta, gg_data)[1]) < 1e-5
 
 
 def test_simulated_parameters_are_recovered() -> None:
@@ -321,7 +322,7 @@ def test_bgnbd_huge_a_b_matches_high_precision_reference() -> None:
     # ... and is close to a moderate (a, b) with the same mean, evaluated with the closed form.
     x, _, age = RFM_EDGE
     moderate = BetaGeoModel.from_params(r=0.6, alpha=8.0, a=50.0, b=950.0)
-    closed = clv._bgnbd_closed_form(50.0, np.full(3, 39.0), 8.0 + age, 950.0 + x, 0.6 + x)
+    closed = bgnbd._bgnbd_closed_form(50.0, np.full(3, 39.0), 8.0 + age, 950.0 + x, 0.6 + x)
     reference = closed * moderate.probability_alive(*RFM_EDGE)
     np.testing.assert_allclose(moderate.expected_purchases(39.0, *RFM_EDGE), reference, rtol=1e-9)
     np.testing.assert_allclose(got, reference, rtol=0.03)
@@ -340,8 +341,8 @@ def test_bgnbd_forecasts_stay_finite_for_huge_a_b() -> None:
 def test_bgnbd_quadrature_agrees_with_closed_form_where_both_work(a: float, b: float) -> None:
     t, base = np.array([1.0, 39.0, 39.0, 150.0]), np.array([58.0, 58.0, 9.0, 8.0])
     x = np.array([0.0, 3.0, 30.0, 1.0])
-    closed = clv._bgnbd_closed_form(a, t, base, b + x, 0.6 + x)
-    quadrature = clv._bgnbd_quadrature(a, t, base, b + x, 0.6 + x)
+    closed = bgnbd._bgnbd_closed_form(a, t, base, b + x, 0.6 + x)
+    quadrature = bgnbd._bgnbd_quadrature(a, t, base, b + x, 0.6 + x)
     np.testing.assert_allclose(quadrature, closed, rtol=1e-8)
 
 

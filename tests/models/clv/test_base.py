@@ -16,8 +16,18 @@ from scipy.special import gammaln
 
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.core.paths import CDNOW_DIR
-from crm_analysis.models import clv
-from crm_analysis.models.clv import BetaGeoModel, GammaGammaModel, NotFittedError, ParetoNBDModel, simulate_bgnbd
+from crm_analysis.models.clv import (
+    BetaGeoModel,
+    GammaGammaModel,
+    NotFittedError,
+    ParetoNBDModel,
+    base,
+    bgnbd,
+    gammagamma,
+    simulate_bgnbd,
+    simulate_gamma_gamma,
+)
+from crm_analysis.models.clv import _inputs as inputs
 
 LIFETIMES_SAMPLE_BG = {"r": 0.24259292827982182, "alpha": 4.413532265271819, "a": 0.7928859664406882,
                        "b": 2.42575238262586}
@@ -94,7 +104,7 @@ def test_cdnow_master_matches_lifetimes(master: pd.DataFrame) -> None:
 @pytest.mark.parametrize("continuous", [False, True])
 def test_compress_matches_pandas_groupby(continuous: bool) -> None:
     x, t_x, age, w = _rfm(5, 3_000, continuous)
-    data, totals = clv._compress({"x": x, "t_x": t_x, "T": age}, w)
+    data, totals = inputs._compress({"x": x, "t_x": t_x, "T": age}, w)
     got = pd.DataFrame({**data, "w": totals}).sort_values(["x", "t_x", "T"]).reset_index(drop=True)
     frame = pd.DataFrame({"x": x, "t_x": t_x, "T": age, "w": w})
     expected = frame.groupby(["x", "t_x", "T"], as_index=False)["w"].sum()
@@ -109,13 +119,13 @@ def test_row_groups_renumber_before_the_combined_code_overflows() -> None:
     a = np.array([0, 1, 0, 1, 0])
     b = np.array([2**31 - 1, 0, 2**31 - 1, 0, 5])
     c = np.array([7, 7, 7, 7, 7])
-    key, first = clv._row_groups([(a, 2**31), (b, 2**31), (c, 2**31)])
+    key, first = inputs._row_groups([(a, 2**31), (b, 2**31), (c, 2**31)])
     assert key.tolist() == [0, 1, 0, 1, 2]
     assert first.tolist() == [0, 1, 4]
 
 
 def test_compress_of_nothing_is_empty() -> None:
-    data, totals = clv._compress({"x": np.empty(0), "T": np.empty(0)}, np.empty(0))
+    data, totals = inputs._compress({"x": np.empty(0), "T": np.empty(0)}, np.empty(0))
     assert len(data["x"]) == len(data["T"]) == len(totals) == 0
 
 
@@ -127,14 +137,14 @@ def test_prepared_bgnbd_likelihood_equals_the_per_customer_sum(continuous: bool)
     x, t_x, age, w = _rfm(9, 2_000, continuous)
     params = {"r": 0.5, "alpha": 4.0, "a": 0.7, "b": 3.0}
     direct = _dot_sum(w, BetaGeoModel.from_params(**params).log_likelihood(x, t_x, age))
-    data = clv._prepare_counts({"x": x, "t_x": t_x, "T": age}, w)
-    ll, _ = clv._bgnbd_loglik(np.log(list(params.values())), data)
+    data = bgnbd._prepare_counts({"x": x, "t_x": t_x, "T": age}, w)
+    ll, _ = bgnbd._bgnbd_loglik(np.log(list(params.values())), data)
     assert ll == pytest.approx(direct, rel=1e-12)
     assert data["w_total"] == w.sum()
     assert data["wx_total"] == pytest.approx(float(w @ x))
     # scaled time: the likelihood changes by log(scale) per purchase (see BetaGeoModel.fit)
-    scaled = clv._prepare_counts({"x": x, "t_x": t_x, "T": age}, w, scale=0.1)
-    ll_scaled, _ = clv._bgnbd_loglik(np.log([0.5, 0.4, 0.7, 3.0]), scaled)
+    scaled = bgnbd._prepare_counts({"x": x, "t_x": t_x, "T": age}, w, scale=0.1)
+    ll_scaled, _ = bgnbd._bgnbd_loglik(np.log([0.5, 0.4, 0.7, 3.0]), scaled)
     assert ll_scaled + np.log(0.1) * scaled["wx_total"] == pytest.approx(direct, rel=1e-12)
 
 
@@ -146,10 +156,10 @@ def _dot_sum(w: np.ndarray, values: np.ndarray) -> float:
 def test_bgnbd_gradient_on_edge_data(which: str) -> None:
     x, t_x, age, _ = _rfm(13, 500, continuous=False)
     keep = {"no repeat buyers": x == 0, "only repeat buyers": x > 0, "mixed": np.ones(len(x), bool)}[which]
-    data = clv._prepare_counts({"x": x[keep], "t_x": t_x[keep], "T": age[keep]}, np.ones(int(keep.sum())))
+    data = bgnbd._prepare_counts({"x": x[keep], "t_x": t_x[keep], "T": age[keep]}, np.ones(int(keep.sum())))
     theta = np.log([0.4, 6.0, 0.9, 2.0])
-    value = lambda th: clv._bgnbd_loglik(th, data)[0]  # noqa: E731
-    grad = lambda th: clv._bgnbd_loglik(th, data)[1]  # noqa: E731
+    value = lambda th: bgnbd._bgnbd_loglik(th, data)[0]  # noqa: E731
+    grad = lambda th: bgnbd._bgnbd_loglik(th, data)[1]  # noqa: E731
     assert check_grad(value, grad, theta, epsilon=1e-6) < 1e-5 * max(1.0, np.linalg.norm(grad(theta)))
     if which == "no repeat buyers":
         assert grad(theta)[2:].tolist() == [0.0, 0.0]  # a, b do not enter without repeat purchases
@@ -172,10 +182,10 @@ def test_prepared_gamma_gamma_likelihood_equals_the_per_customer_sum(continuous:
     data = GammaGammaModel._prepare(x, m, w)
     assert (len(data["w"]) == int((w > 0).sum())) if continuous else (len(data["w"]) < 500)
     theta = np.log([3.0, 2.5, 12.0])
-    ll, grad = clv._gg_loglik(theta, data)
+    ll, grad = gammagamma._gg_loglik(theta, data)
     assert ll == pytest.approx(_gg_direct(x, m, w, 3.0, 2.5, 12.0), rel=1e-12)
-    err = check_grad(lambda th: clv._gg_loglik(th, data)[0], lambda th: clv._gg_loglik(th, data)[1], theta,
-                     epsilon=1e-6)
+    err = check_grad(lambda th: gammagamma._gg_loglik(th, data)[0], lambda th: gammagamma._gg_loglik(th, data)[1],
+                     theta, epsilon=1e-6)
     assert err < 1e-5 * np.linalg.norm(grad)
 
 
@@ -269,14 +279,14 @@ def test_blas_runs_single_threaded_during_the_fit_only(sample: pd.DataFrame, mon
 
     before = blas_threads()
     seen: list[list[int]] = []
-    original = clv._bgnbd_loglik_hessian
+    original = bgnbd._bgnbd_loglik_hessian
 
     def spy(theta: np.ndarray, data: dict) -> tuple[float, np.ndarray, np.ndarray]:
         if not seen:
             seen.append(blas_threads())
         return original(theta, data)
 
-    monkeypatch.setattr(clv, "_bgnbd_loglik_hessian", spy)
+    monkeypatch.setattr(bgnbd, "_bgnbd_loglik_hessian", spy)
     BetaGeoModel().fit(sample["x"], sample["t_x"], sample["T"])
     assert seen and seen[0] and set(seen[0]) == {1}
     assert blas_threads() == before
@@ -287,12 +297,12 @@ def test_blas_runs_single_threaded_during_the_fit_only(sample: pd.DataFrame, mon
 
 @pytest.mark.parametrize("theta", [np.log([0.3, 0.8, 0.5, 2.0]), np.zeros(4), np.log([3.0, 0.05, 8.0, 0.2])])
 def test_bgnbd_hessian_matches_differences_of_the_gradient(sample: pd.DataFrame, theta: np.ndarray) -> None:
-    data = clv._prepare_counts({"x": sample["x"].to_numpy(float), "t_x": sample["t_x"].to_numpy(),
+    data = bgnbd._prepare_counts({"x": sample["x"].to_numpy(float), "t_x": sample["t_x"].to_numpy(),
                                 "T": sample["T"].to_numpy()}, np.ones(len(sample)), scale=0.25)
-    ll, grad, hess = clv._bgnbd_loglik_hessian(theta, data)
-    assert (ll, grad.tolist()) == (clv._bgnbd_loglik(theta, data)[0], clv._bgnbd_loglik(theta, data)[1].tolist())
+    ll, grad, hess = bgnbd._bgnbd_loglik_hessian(theta, data)
+    assert (ll, grad.tolist()) == (bgnbd._bgnbd_loglik(theta, data)[0], bgnbd._bgnbd_loglik(theta, data)[1].tolist())
     eye = np.eye(4) * 1e-6
-    numerical = np.array([(clv._bgnbd_loglik(theta + e, data)[1] - clv._bgnbd_loglik(theta - e, data)[1]) / 2e-6
+    numerical = np.array([(bgnbd._bgnbd_loglik(theta + e, data)[1] - bgnbd._bgnbd_loglik(theta - e, data)[1]) / 2e-6
                           for e in eye])
     np.testing.assert_allclose(hess, numerical, atol=1e-6 * np.abs(hess).max())
     np.testing.assert_array_equal(hess, hess.T)
@@ -302,9 +312,9 @@ def test_bgnbd_hessian_matches_differences_of_the_gradient(sample: pd.DataFrame,
 def test_gamma_gamma_hessian_matches_differences_of_the_gradient(sample: pd.DataFrame, theta: np.ndarray) -> None:
     pos = sample[sample["x"] > 0]
     data = GammaGammaModel._prepare(pos["x"].to_numpy(float), pos["zbar"].to_numpy() / 35.0, np.ones(len(pos)))
-    _, _, hess = clv._gg_loglik_hessian(theta, data)
+    _, _, hess = gammagamma._gg_loglik_hessian(theta, data)
     eye = np.eye(3) * 1e-6
-    numerical = np.array([(clv._gg_loglik(theta + e, data)[1] - clv._gg_loglik(theta - e, data)[1]) / 2e-6
+    numerical = np.array([(gammagamma._gg_loglik(theta + e, data)[1] - gammagamma._gg_loglik(theta - e, data)[1]) / 2e-6
                           for e in eye])
     np.testing.assert_allclose(hess, numerical, atol=1e-6 * np.abs(hess).max())
 
@@ -315,7 +325,7 @@ def test_trust_region_step() -> None:
     g = rng.normal(size=4)
     positive = q @ np.diag([0.5, 1.0, 2.0, 4.0]) @ q.T
     newton = -np.linalg.solve(positive, g)
-    np.testing.assert_allclose(clv._trust_region_step(g, positive, 10.0), newton, rtol=1e-12)
+    np.testing.assert_allclose(base._trust_region_step(g, positive, 10.0), newton, rtol=1e-12)
 
     def model(step: np.ndarray, h: np.ndarray) -> float:
         return float(g @ step + 0.5 * step @ h @ step)
@@ -323,7 +333,7 @@ def test_trust_region_step() -> None:
     indefinite = q @ np.diag([-1.0, 0.5, 2.0, 4.0]) @ q.T
     for h in (positive, indefinite):
         radius = 0.1 if h is positive else 1.0
-        step = clv._trust_region_step(g, h, radius)
+        step = base._trust_region_step(g, h, radius)
         assert np.linalg.norm(step) == pytest.approx(radius, rel=1e-9)
         # no better point on the boundary among many random directions
         others = rng.normal(size=(2000, 4))
@@ -335,7 +345,7 @@ def test_newton_converges_without_the_fallback(sample: pd.DataFrame, monkeypatch
     def no_fallback(*args: object, **kwargs: object) -> None:
         raise AssertionError("L-BFGS-B fallback used")
 
-    monkeypatch.setattr(clv, "_minimise", no_fallback)
+    monkeypatch.setattr(base, "_minimise", no_fallback)
     bg = BetaGeoModel().fit(sample["x"], sample["t_x"], sample["T"])
     gg = GammaGammaModel().fit(sample["x"], sample["zbar"])
     assert bg.converged_ and gg.converged_
@@ -344,7 +354,7 @@ def test_newton_converges_without_the_fallback(sample: pd.DataFrame, monkeypatch
 def test_lbfgsb_fallback_gives_the_same_parameters(sample: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     newton_bg = BetaGeoModel().fit(sample["x"], sample["t_x"], sample["T"])
     newton_gg = GammaGammaModel().fit(sample["x"], sample["zbar"])
-    monkeypatch.setattr(clv, "_newton", lambda *args: None)  # as if Newton had not converged
+    monkeypatch.setattr(base, "_newton", lambda *args: None)  # as if Newton had not converged
     bg = BetaGeoModel().fit(sample["x"], sample["t_x"], sample["T"])
     gg = GammaGammaModel().fit(sample["x"], sample["zbar"])
     assert bg.converged_ and gg.converged_
@@ -356,11 +366,12 @@ def test_lbfgsb_fallback_gives_the_same_parameters(sample: pd.DataFrame, monkeyp
 def test_gamma_gamma_moment_start() -> None:
     rng = np.random.default_rng(8)
     x = rng.integers(1, 12, 200_000).astype(float)
-    m = clv.simulate_gamma_gamma(x, p=6.0, q=4.0, v=15.0, seed=9)
-    start = np.exp(clv._gg_start(GammaGammaModel._prepare(x, m, np.ones(len(x)))))
+    m = simulate_gamma_gamma(x, p=6.0, q=4.0, v=15.0, seed=9)
+    start = np.exp(gammagamma._gg_start(GammaGammaModel._prepare(x, m, np.ones(len(x)))))
     np.testing.assert_allclose(start, [6.0, 4.0, 15.0], rtol=0.25)
     # one frequency only: no regression on 1/x, so p = 1, q = 2 and v = the mean spend
-    same = clv._gg_start(GammaGammaModel._prepare(np.full(5, 2.0), np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.ones(5)))
+    one_x = GammaGammaModel._prepare(np.full(5, 2.0), np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.ones(5))
+    same = gammagamma._gg_start(one_x)
     np.testing.assert_allclose(np.exp(same), [1.0, 2.0, 3.0])
 
 
