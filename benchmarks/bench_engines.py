@@ -11,7 +11,7 @@ The input is ``transactions.parquet`` of ``crm-analysis generate --customers N -
 (cached). Every method runs in its own child process, so its peak memory is its own:
 
 - ``pandas``: ``pd.read_parquet`` (the four needed columns) + ``crm_analysis.features.rfm_summary``;
-- ``duckdb engine``: ``crm_analysis.features.engines.rfm_summary_duckdb`` straight from the file;
+- ``duckdb engine``: ``crm_analysis.features.rfm_summary_duckdb`` straight from the file;
 - ``duckdb engine, 1GB``: the same with ``memory_limit="1GB"`` (spilling to a temporary folder);
 - ``DuckDB GROUP BY``: a plain DuckDB GROUP BY of the same aggregates (the near-the-limit reference);
 - ``spark``: ``rfm_summary_spark`` on a ``local[2]`` session reading the (smaller) file; the JVM
@@ -56,7 +56,7 @@ def _child(method: str, path: str, as_of: str, out: str) -> dict:
         result = rfm_summary(tx, as_of=as_of)
         extra["summary_seconds"] = round(time.perf_counter() - t1, 2)
     elif method.startswith("duckdb_engine"):
-        from crm_analysis.features.engines import rfm_summary_duckdb
+        from crm_analysis.features import rfm_summary_duckdb
 
         limit = "1GB" if method.endswith("1gb") else None
         with tempfile.TemporaryDirectory(prefix="crm-bench-spill-") as spill:
@@ -73,7 +73,7 @@ def _child(method: str, path: str, as_of: str, out: str) -> dict:
         from pyspark.sql import SparkSession
         from pyspark.sql import functions as F
 
-        from crm_analysis.features.engines import rfm_summary_spark
+        from crm_analysis.features import rfm_summary_spark
 
         t_jvm = time.perf_counter()
         spark = (SparkSession.builder.master("local[2]").appName("crm-bench")

@@ -314,7 +314,7 @@ def summary_table(
     """:func:`crm_analysis.features.rfm_summary` over the period ending the day before ``as_of``.
 
     ``engine`` ("pandas", "duckdb" or "spark") picks who computes it; the table is the same
-    (see :func:`crm_analysis.features.engines.rfm_summary_with`).
+    (see :func:`crm_analysis.features.rfm_summary_with`).
 
     Examples
     --------
@@ -327,7 +327,7 @@ def summary_table(
     """
     _require(transactions, _TX_REQUIRED, "transactions")
     if engine != "pandas":
-        from crm_analysis.features.engines import rfm_summary_with
+        from crm_analysis.features import rfm_summary_with
 
         return rfm_summary_with(engine, transactions, as_of=observation_end(as_of),
                                 calibration_end=calibration_end, time_unit=time_unit)

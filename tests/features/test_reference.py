@@ -18,7 +18,9 @@ import pyarrow as pa
 import pytest
 
 from crm_analysis.core.crmdata import CRMData
-from crm_analysis.features.pandas_engine import _category_shares, _top_by_spend, age_band, customer_features
+from crm_analysis.features import age_band, customer_features, rfm_summary
+from crm_analysis.features.categories import _category_shares, _top_by_spend
+from crm_analysis.features.keys import _factorize_sorted, _fixed_width_keys, _prefixed_number_keys
 
 # ----------------------------------------------------------------------------- the slow reference
 
@@ -296,8 +298,6 @@ def test_engine_helpers_on_pre_summed_spend():
 
 def test_fixed_width_ids_take_the_sorted_integer_path_and_agree():
     """Ids of one byte length ("K0001", "Ä001": both 5 bytes) are factorised by sorting packed bytes."""
-    from crm_analysis.features.pandas_engine import _factorize_sorted, _fixed_width_keys
-
     lines = random_lines(3_000, 300, seed=6)
     width = {c: f"K{i:04d}" for i, c in enumerate(lines["customer_id"].unique())}
     width[lines["customer_id"].iloc[0]] = "Ä001"
@@ -316,8 +316,6 @@ def test_fixed_width_ids_take_the_sorted_integer_path_and_agree():
 @pytest.mark.parametrize("calibration_end", [None, "2024-06-30"])
 def test_rfm_summary_sort_path_for_fixed_width_ids_equals_the_hashing_path(calibration_end):
     """rfm_summary sorts (customer, day) once for ids of one width; text of other widths is hashed."""
-    from crm_analysis.features import rfm_summary
-
     lines = random_lines(4_000, 400, seed=8)
     lines["customer_id"] = lines["customer_id"].map(
         {c: f"K{i:04d}" for i, c in enumerate(lines["customer_id"].unique())}).astype("str")
@@ -340,8 +338,6 @@ def test_rfm_summary_sort_path_for_fixed_width_ids_equals_the_hashing_path(calib
     ],
 )
 def test_prefixed_number_keys_sort_like_the_text_or_step_aside(ids, numbered):
-    from crm_analysis.features.pandas_engine import _fixed_width_keys, _prefixed_number_keys
-
     arr = pa.array(ids, type=pa.large_string())
     keys = _prefixed_number_keys(arr, len(ids[0]))
     assert (keys is not None) == numbered

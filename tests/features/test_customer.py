@@ -102,8 +102,6 @@ def test_age_band_bounds():
 
 
 def test_categories_differing_only_in_case_share_one_column():
-    from crm_analysis.features import customer_features
-
     tx = pd.DataFrame({
         "order_id": ["O1", "O2", "O3"],
         "customer_id": pd.array(["C1", "C1", "C1"], dtype="string"),

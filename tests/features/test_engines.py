@@ -7,8 +7,16 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from crm_analysis.features import rfm_summary
-from crm_analysis.features.engines import rfm_summary_duckdb, rfm_summary_with
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.features import (
+    customer_features,
+    customer_features_duckdb,
+    customer_features_spark,
+    rfm_summary,
+    rfm_summary_duckdb,
+    rfm_summary_with,
+)
 
 
 def _transactions(n_lines: int = 20_000, n_customers: int = 2_000, seed: int = 7) -> pd.DataFrame:
@@ -100,10 +108,6 @@ def test_spark_equals_pandas(spark, transactions, case):
 # ---------------------------------------------------------------------------
 # The transaction features of customer_features on DuckDB and Spark.
 
-from crm_analysis.core.crmdata import CRMData  # noqa: E402
-from crm_analysis.core.errors import CRMDataError  # noqa: E402
-from crm_analysis.features import customer_features  # noqa: E402
-from crm_analysis.features.engines import customer_features_duckdb, customer_features_spark  # noqa: E402
 
 _CATEGORIES = ["Home", "Sports", "Office Supplies", "Beauty", "Toys", "Books", "Garden", "Music", "Games", "Food"]
 
