@@ -183,7 +183,7 @@ def test_interrupted_run_still_writes_run_json(tmp_path: Path, monkeypatch: pyte
         if len(calls) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr("crm_analysis.app.runner._execute", execute_then_ctrl_c)
+    monkeypatch.setattr("crm_analysis.app.runner.execute_chapter", execute_then_ctrl_c)
     with pytest.raises(KeyboardInterrupt):
         run_report("cdnow", out_dir=tmp_path / "r", notebooks_dir=FIXTURES, progress=False)
     info = json.loads((tmp_path / "r" / "run.json").read_text())

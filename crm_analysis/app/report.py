@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from crm_analysis.core import handoff, i18n
 from crm_analysis.core.crmdata import CRMData
+from crm_analysis.data.cleaning import clean
+from crm_analysis.data.loading import load
+
+#: What :func:`prepare` says in the chapter about where its data came from.
+SHARED_DATA_NOTE = i18n.N_("Data loaded and cleaned once for this run (kept in the run folder).")
+OWN_DATA_NOTE = i18n.N_("This chapter ran alone: data loaded and cleaned here.")
 
 _VERSION_PACKAGES = (
     "crm-analysis", "pandas", "numpy", "scipy", "scikit-learn", "statsmodels", "matplotlib",
@@ -34,11 +41,15 @@ class ChapterData:
         The cleaned tables, with ``quarantine`` and ``issues``.
     as_of : pandas.Timestamp
         The analysis date.
+    shared : bool
+        True when the tables came from the run folder (loaded and cleaned once by the runner),
+        False when this chapter loaded and cleaned them itself.
     """
 
     loaded: CRMData | None
     clean: CRMData
     as_of: pd.Timestamp
+    shared: bool = False
 
 
 def resolve_as_of(data: CRMData, as_of: str | pd.Timestamp | None = None) -> pd.Timestamp:
@@ -79,8 +90,14 @@ def resolve_as_of(data: CRMData, as_of: str | pd.Timestamp | None = None) -> pd.
     return (max(candidates) + pd.Timedelta(days=1)).normalize()
 
 
-def prepare(data_source: str, as_of: str | None = None, *, keep_loaded: bool = True) -> ChapterData:
+def prepare(data_source: str, as_of: str | None = None, *, keep_loaded: bool = True,
+            run_dir: str | Path | None = None) -> ChapterData:
     """Load and clean a source, and settle the as-of date: the first step of every chapter.
+
+    Under ``crm-analysis run`` the runner loads and cleans the source once and keeps the tables in
+    the run folder (:func:`crm_analysis.core.handoff.save_data`); the chapters read them from there.
+    A chapter run on its own (JupyterLab, papermill) loads and cleans here. Either way a visible note
+    says which happened.
 
     Parameters
     ----------
@@ -91,6 +108,9 @@ def prepare(data_source: str, as_of: str | None = None, *, keep_loaded: bool = T
     keep_loaded : bool, default True
         Keep the tables as loaded next to the clean ones. Chapters that only analyse clean data
         pass False: on a million customers that saves a copy of every table (about 2 GB).
+    run_dir : str or Path, optional
+        The run folder (the notebook's ``output_dir``); its kept tables are used when they were
+        made from ``data_source``.
 
     Returns
     -------
@@ -98,16 +118,20 @@ def prepare(data_source: str, as_of: str | None = None, *, keep_loaded: bool = T
 
     Examples
     --------
-    >>> chapter = prepare("cdnow")  # doctest: +SKIP
-    >>> chapter.as_of  # doctest: +SKIP
-    Timestamp('1998-07-01 00:00:00')
+    >>> chapter = prepare("cdnow_sample", keep_loaded=False)  # doctest: +ELLIPSIS
+    >>> chapter.as_of, chapter.loaded, chapter.shared
+    (Timestamp('1998-07-01 00:00:00'), None, False)
     """
-    from crm_analysis.data.cleaning import clean
-    from crm_analysis.data.loading import load
-
-    loaded = load(data_source)
-    cleaned = clean(loaded)
-    return ChapterData(loaded=loaded if keep_loaded else None, clean=cleaned, as_of=resolve_as_of(cleaned, as_of))
+    kept = handoff.load_data(run_dir, data_source, loaded=keep_loaded)
+    if kept is not None:
+        loaded, cleaned = kept
+        note(i18n._(SHARED_DATA_NOTE), kind="ok")
+    else:
+        loaded = load(data_source)
+        cleaned = clean(loaded)
+        note(i18n._(OWN_DATA_NOTE))
+    return ChapterData(loaded=loaded if keep_loaded else None, clean=cleaned,
+                       as_of=resolve_as_of(cleaned, as_of), shared=kept is not None)
 
 
 def tables_dir(output_dir: str | Path) -> Path:

@@ -12,144 +12,50 @@ the as-of date and the output folder, and writes a new folder per run::
         tables/                       CSV tables written by the chapters
         run.json                      for schedulers: source + hash, as-of, versions, statuses
 
-A chapter that fails does not stop the others. A run never overwrites an earlier
+Before the chapters, the data source is loaded and cleaned once and kept in the run folder
+(:func:`crm_analysis.core.handoff.save_data`); each chapter's ``report.prepare`` reads it from
+there. A chapter that fails does not stop the others. A run never overwrites an earlier
 run's folder.
+
+The work is split by concern: this module orchestrates; :mod:`crm_analysis.app.execute` runs a
+notebook in a kernel; :mod:`crm_analysis.app.html` writes the pages; :mod:`crm_analysis.app.runjson`
+keeps the run record.
 """
 
 from __future__ import annotations
 
-import ast
-import hashlib
-import html
-import json
-import logging
-import os
-import platform
 import sys
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from crm_analysis.core import paths
+from tqdm.auto import tqdm
+
+from crm_analysis.app.execute import declared_parameters, execute_chapter, kernel_environment
+from crm_analysis.app.html import chapter_html, export_html, index_html
+from crm_analysis.app.runjson import (
+    RUN_JSON_FORMAT,
+    ChapterResult,
+    RunResult,
+    hash_data,
+    package_versions,
+    write_run_json,
+)
+from crm_analysis.core import handoff, paths
+from crm_analysis.data.cleaning import clean
+from crm_analysis.data.loading import load
 
 CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
-KERNEL_NAME = "python3"
 BUILTIN_SOURCES: dict[str, Path] = {"teaching": paths.TEACHING_DIR, "cdnow": paths.CDNOW_DIR}
 # Set by run_report itself; a -p for them would silently disagree with --data/--as-of/--out.
 RESERVED_PARAMETERS = ("data_source", "as_of", "output_dir")
-VERSION_PACKAGES = (
-    "crm-analysis",
-    "pandas",
-    "numpy",
-    "scipy",
-    "scikit-learn",
-    "statsmodels",
-    "pandera",
-    "matplotlib",
-    "seaborn",
-    "pyarrow",
-    "duckdb",
-    "papermill",
-    "nbconvert",
-    "nbclient",
-    "ipykernel",
-)
-RUN_JSON_FORMAT = 1
 
 
 class RunError(ValueError):
     """A run cannot start: unknown chapter, bad parameter, occupied output folder."""
-
-
-@dataclass
-class ChapterResult:
-    """What happened to one chapter of a run.
-
-    Attributes
-    ----------
-    name : str
-        Notebook stem, e.g. ``01_collection_quality``.
-    source : pathlib.Path
-        The chapter notebook that was executed.
-    notebook : pathlib.Path
-        The executed notebook in the run folder.
-    html : pathlib.Path or None
-        The chapter's HTML report (None if it could not be written).
-    status : str
-        ``"ok"`` or ``"failed"``.
-    seconds : float
-        Wall time of the execution.
-    error : str or None
-        ``"ExceptionName: message"`` for a failed chapter.
-    """
-
-    name: str
-    source: Path
-    notebook: Path
-    html: Path | None = None
-    status: str = "ok"
-    seconds: float = 0.0
-    error: str | None = None
-
-    @property
-    def number(self) -> str:
-        """The two-digit chapter number."""
-        return self.name[:2]
-
-    def to_json(self, out_dir: Path) -> dict[str, Any]:
-        """The chapter's entry in ``run.json`` (paths relative to the run folder)."""
-        return {
-            "name": self.name,
-            "notebook": _relative(self.notebook, out_dir),
-            "html": _relative(self.html, out_dir) if self.html else None,
-            "source": str(self.source),
-            "status": self.status,
-            "seconds": round(self.seconds, 3),
-            "error": self.error,
-        }
-
-
-@dataclass
-class RunResult:
-    """The outcome of :func:`run_report`.
-
-    Attributes
-    ----------
-    out_dir : pathlib.Path
-        The run folder.
-    chapters : list of ChapterResult
-        One entry per executed chapter, in order.
-    ok : bool
-        True if every chapter succeeded.
-    run_json : pathlib.Path
-        The ``run.json`` written for schedulers.
-    index_html : pathlib.Path
-        The report's ``index.html``.
-    """
-
-    out_dir: Path
-    chapters: list[ChapterResult] = field(default_factory=list)
-    ok: bool = True
-    run_json: Path = Path()
-    index_html: Path = Path()
-
-    @property
-    def failed(self) -> list[ChapterResult]:
-        """The chapters that failed."""
-        return [c for c in self.chapters if c.status != "ok"]
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def parse_value(text: str) -> Any:
@@ -298,79 +204,6 @@ def resolve_data_source(data_source: str | Path) -> tuple[str, Path | None]:
     path = path.resolve()
     return str(path), path
 
-
-def _data_files(path: Path) -> list[Path]:
-    """A folder's files in sorted order, skipping hidden ones (.DS_Store, .ipynb_checkpoints)."""
-    if path.is_file():
-        return [path]
-    files = (p for p in path.rglob("*") if p.is_file())
-    visible = (p for p in files if not any(part.startswith(".") for part in p.relative_to(path).parts))
-    return sorted(visible, key=lambda p: p.relative_to(path).as_posix())
-
-
-def hash_data(path: str | Path) -> str:
-    """SHA-256 of a data file's bytes, or of a folder's files in sorted order.
-
-    For a folder each file's relative path is hashed before its bytes, so renaming a
-    file changes the hash. Hidden files are skipped.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        A file or a folder.
-
-    Returns
-    -------
-    str
-        64 hex digits.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     f = Path(tmp) / "t.csv"
-    ...     _ = f.write_bytes(b"a,b\\n1,2\\n")
-    ...     hash_data(f) == hashlib.sha256(b"a,b\\n1,2\\n").hexdigest()
-    True
-    """
-    root = Path(path)
-    digest = hashlib.sha256()
-    for file in _data_files(root):
-        if root.is_dir():
-            digest.update(file.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        with file.open("rb") as handle:
-            for block in iter(lambda h=handle: h.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
-
-
-def package_versions() -> dict[str, str | None]:
-    """Versions of Python and of the packages a report depends on (None if not installed).
-
-    Returns
-    -------
-    dict of str to str or None
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> versions = package_versions()
-    >>> versions["pandas"] == pd.__version__, versions["python"] == platform.python_version()
-    (True, True)
-    """
-    versions: dict[str, str | None] = {"python": platform.python_version()}
-    for name in VERSION_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    if versions["crm-analysis"] is None:  # running from a checkout that is not pip-installed
-        from crm_analysis import __version__
-
-        versions["crm-analysis"] = __version__
-    return versions
-
-
 def make_out_dir(
     out_dir: str | Path | None = None,
     *,
@@ -441,53 +274,6 @@ def _check_as_of(as_of: str | date | None) -> str | None:
         raise RunError(f"as-of date {as_of!r} is not an ISO date like 2024-01-31") from None
     return text
 
-
-def declared_parameters(notebook: str | Path) -> set[str]:
-    """Names a notebook declares in its ``parameters`` cell.
-
-    Combines papermill's own inspection with a parse of the cell by :mod:`ast`,
-    because papermill's pattern misses annotations such as ``as_of: str | None = None``.
-
-    Parameters
-    ----------
-    notebook : str or pathlib.Path
-        An ``.ipynb`` file.
-
-    Returns
-    -------
-    set of str
-
-    Examples
-    --------
-    >>> import nbformat, tempfile
-    >>> cell = nbformat.v4.new_code_cell("seed: int = 42\\nas_of: str | None = None\\nlang = 'en'")
-    >>> cell.metadata["tags"] = ["parameters"]
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     nbformat.write(nbformat.v4.new_notebook(cells=[cell]), Path(tmp) / "n.ipynb")
-    ...     sorted(declared_parameters(Path(tmp) / "n.ipynb"))
-    ['as_of', 'lang', 'seed']
-    """
-    import nbformat
-    import papermill
-
-    try:
-        names = set(papermill.inspect_notebook(str(notebook)))
-    except ValueError:  # no kernelspec in the metadata: the runner names the kernel itself
-        names = set()
-    nb = nbformat.read(str(notebook), as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type != "code" or "parameters" not in cell.metadata.get("tags", []):
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:  # e.g. IPython magics; papermill's answer stands
-            continue
-        for node in tree.body:
-            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-            names.update(t.id for t in targets if isinstance(t, ast.Name))
-    return names
-
-
 def _check_parameters(parameters: Mapping[str, Any] | None, notebooks: Sequence[Path]) -> dict[str, Any]:
     """Validate user parameters; warn for names that no selected notebook declares."""
     params = dict(parameters or {})
@@ -508,137 +294,6 @@ def _check_parameters(parameters: Mapping[str, Any] | None, notebooks: Sequence[
                 stacklevel=3,
             )
     return params
-
-
-class _DropUnknownParameterLog(logging.Filter):
-    """Papermill logs every injected name its pattern misses (also ``as_of: str | None``) as
-    unknown, once per chapter; the runner warns once, correctly, instead."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Passed unknown parameter")
-
-
-@contextmanager
-def _kernel_environment() -> Iterator[None]:
-    """Let the kernels import this checkout's crm_analysis even when it is not pip-installed,
-    and quieten papermill's misleading unknown-parameter log."""
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(paths.PROJECT_ROOT), *([old] if old else [])])
-    log_filter = _DropUnknownParameterLog()
-    logging.getLogger("papermill").addFilter(log_filter)
-    try:
-        yield
-    finally:
-        logging.getLogger("papermill").removeFilter(log_filter)
-        if old is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = old
-
-
-def _execute(chapter: ChapterResult, params: dict[str, Any], cwd: Path, progress: bool) -> None:
-    """Execute one chapter with papermill; record status, seconds and error on ``chapter``."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    start = time.perf_counter()
-    try:
-        papermill.execute_notebook(
-            str(chapter.source),
-            str(chapter.notebook),
-            parameters=params,
-            kernel_name=KERNEL_NAME,
-            language="python",
-            cwd=str(cwd),
-            progress_bar=progress,
-        )
-    except PapermillExecutionError as exc:
-        chapter.status, chapter.error = "failed", f"{exc.ename}: {exc.evalue}"
-    except Exception as exc:  # kernel died, invalid notebook...: the other chapters still run
-        chapter.status, chapter.error = "failed", f"{type(exc).__name__}: {exc}"
-    chapter.seconds = time.perf_counter() - start
-
-
-def export_html(notebook: str | Path, target: str | Path, *, show_code: bool = False) -> Path:
-    """Render an executed notebook as an HTML report with nbconvert.
-
-    Parameters
-    ----------
-    notebook : str or pathlib.Path
-        The executed ``.ipynb``.
-    target : str or pathlib.Path
-        The ``.html`` file to write.
-    show_code : bool, default False
-        Keep the code cells and prompts (hidden by default: readers see results only).
-
-    Returns
-    -------
-    pathlib.Path
-        ``target``.
-
-    Examples
-    --------
-    >>> import nbformat, tempfile
-    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("secret_code = 1")])
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     nbformat.write(nb, Path(tmp) / "a.ipynb")
-    ...     page = export_html(Path(tmp) / "a.ipynb", Path(tmp) / "a.html").read_text()
-    ...     "secret_code" in page
-    False
-    """
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    hide = not show_code
-    exporter = HTMLExporter(exclude_input=hide, exclude_input_prompt=hide, exclude_output_prompt=hide)
-    nb = nbformat.read(str(notebook), as_version=4)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(notebook).stem}})
-    target = Path(target)
-    target.write_text(body, encoding="utf-8")
-    return target
-
-
-def _index_html(result: RunResult, info: Mapping[str, Any]) -> str:
-    esc = html.escape
-    rows = []
-    for c in result.chapters:
-        status = "ok" if c.status == "ok" else f"failed: {c.error}"
-        title = f'<a href="{esc(c.html.name)}">{esc(c.name)}</a>' if c.html else esc(c.name)
-        nb_link = f'<a href="{esc(c.notebook.name)}">notebook</a>' if c.notebook.exists() else ""
-        css = "ok" if c.status == "ok" else "failed"
-        rows.append(
-            f'<tr class="{css}"><td>{title}</td><td>{esc(status)}</td><td>{c.seconds:.1f} s</td><td>{nb_link}</td></tr>'
-        )
-    tables_dir = result.out_dir / "tables"
-    tables = sorted(p for p in tables_dir.rglob("*") if p.is_file()) if tables_dir.is_dir() else []
-    table_items = "".join(
-        f'<li><a href="{esc(_relative(p, result.out_dir))}">{esc(_relative(p, tables_dir))}</a></li>' for p in tables
-    )
-    as_of = info["as_of"] or "not set (the day after the last transaction)"
-    overall = "all chapters ok" if result.ok else f"{len(result.failed)} chapter(s) failed"
-    if info.get("not_run"):
-        overall += f"; interrupted before {', '.join(info['not_run'])}"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>CRM analysis report</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em; max-width: 60em; }}
-table {{ border-collapse: collapse; }} td, th {{ padding: .3em .8em; border-bottom: 1px solid #ddd; }}
-tr.failed td {{ color: #a40000; }}
-</style></head><body>
-<h1>CRM analysis report</h1>
-<p>Data source: <code>{esc(str(info["data_source"]))}</code>
-(SHA-256 <code>{esc(str(info["data_sha256"]))}</code>)<br>
-As-of date: {esc(str(as_of))}<br>
-Started {esc(info["started"])}, finished {esc(info["finished"])} ({info["seconds"]:.1f} s): {esc(overall)}</p>
-<table><tr><th>Chapter</th><th>Status</th><th>Time</th><th></th></tr>
-{chr(10).join(rows)}
-</table>
-<h2>Tables</h2>
-<ul>{table_items or "<li>none written</li>"}</ul>
-<p><a href="run.json">run.json</a></p>
-</body></html>
-"""
-
 
 def _now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
@@ -716,7 +371,9 @@ def run_report(
 
     started, clock = _now(), time.perf_counter()
     result = RunResult(out_dir=out)
+    data_record: dict[str, Any] = {}
     try:
+        data_record.update(prepare_data(source_value, out))
         _run_chapters(result, selected, params, notebooks_dir, show_code=show_code, progress=progress)
     finally:  # also on Ctrl-C: a scheduler still finds run.json for the chapters that ran
         result.ok = bool(result.chapters) and not result.failed and len(result.chapters) == len(selected)
@@ -724,6 +381,7 @@ def run_report(
             "format": RUN_JSON_FORMAT,
             "data_source": source_value,
             "data_sha256": hash_data(source_path) if source_path else None,
+            "data_prepared": data_record,
             "as_of": as_of_value,
             "parameters": params,
             "show_code": show_code,
@@ -740,6 +398,47 @@ def run_report(
     return result
 
 
+def prepare_data(data_source: str, out_dir: str | Path) -> dict[str, Any]:
+    """Load and clean the data source once for the whole run and keep it in the run folder.
+
+    The chapters then read the kept tables (``report.prepare(..., run_dir=output_dir)``) instead of
+    loading and cleaning again each. A source that cannot be loaded here is not an error of the
+    run: each chapter then tries itself and reports its own error.
+
+    Parameters
+    ----------
+    data_source : str
+        The value injected into the chapters (a built-in name or an absolute path).
+    out_dir : str or pathlib.Path
+        The run folder.
+
+    Returns
+    -------
+    dict
+        For ``run.json``: ``kept`` (bool), ``seconds``, and ``error`` when the source could not be
+        loaded or kept.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     record = prepare_data("cdnow_sample", tmp)
+    ...     record["kept"], handoff.load_data(tmp, "cdnow_sample")[1].source == load("cdnow_sample").source
+    (True, True)
+    """
+    start = time.perf_counter()
+    record: dict[str, Any] = {"kept": False, "seconds": 0.0, "error": None}
+    try:
+        loaded = load(data_source)
+        record["kept"] = handoff.save_data(out_dir, data_source, loaded, clean(loaded)) is not None
+        if not record["kept"]:
+            record["error"] = "the loaded tables do not round-trip through Parquet exactly; each chapter loads them"
+    except Exception as exc:  # the chapters load the source themselves and record the error each
+        record["error"] = f"{type(exc).__name__}: {exc}"
+    record["seconds"] = round(time.perf_counter() - start, 3)
+    return record
+
+
 def _run_chapters(
     result: RunResult,
     selected: Sequence[Path],
@@ -750,15 +449,13 @@ def _run_chapters(
     progress: bool,
 ) -> None:
     """Execute the chapters in order, appending to ``result.chapters``; failures do not stop the loop."""
-    from tqdm.auto import tqdm
-
     bar = tqdm(selected, desc="chapters", unit="chapter", disable=not progress, file=sys.stderr)
-    with _kernel_environment():
+    with kernel_environment():
         for source in bar:
             chapter = ChapterResult(name=source.stem, source=source, notebook=result.out_dir / source.name)
             bar.set_postfix_str(chapter.name)
-            _execute(chapter, params, notebooks_dir, progress)
-            chapter.html = _html_or_none(chapter, show_code)
+            execute_chapter(chapter, params, notebooks_dir, progress)
+            chapter.html = chapter_html(chapter, show_code)
             result.chapters.append(chapter)
             if progress:
                 status = "ok" if chapter.status == "ok" else f"FAILED ({chapter.error})"
@@ -767,28 +464,14 @@ def _run_chapters(
 
 def _write_outputs(result: RunResult, info: dict[str, Any]) -> None:
     """Write index.html and run.json into the run folder."""
-    out = result.out_dir
-    result.index_html = out / "index.html"
-    result.index_html.write_text(_index_html(result, info), encoding="utf-8")
-    info["chapters"] = [c.to_json(out) for c in result.chapters]
-    result.run_json = out / "run.json"
-    result.run_json.write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
-
-
-def _html_or_none(chapter: ChapterResult, show_code: bool) -> Path | None:
-    """Write the chapter's HTML (also for a failed chapter); None if there is no notebook."""
-    if not chapter.notebook.exists():
-        return None
-    try:
-        return export_html(chapter.notebook, chapter.notebook.with_suffix(".html"), show_code=show_code)
-    except Exception as exc:  # a broken report page must not lose the run's other results
-        note = f"HTML export failed: {type(exc).__name__}: {exc}"
-        chapter.error = f"{chapter.error}; {note}" if chapter.error else note
-        return None
+    result.index_html = result.out_dir / "index.html"
+    result.index_html.write_text(index_html(result, info), encoding="utf-8")
+    write_run_json(result, info)
 
 
 __all__ = [
     "BUILTIN_SOURCES",
+    "RESERVED_PARAMETERS",
     "ChapterResult",
     "RunError",
     "RunResult",
@@ -799,6 +482,7 @@ __all__ = [
     "make_out_dir",
     "package_versions",
     "parse_value",
+    "prepare_data",
     "resolve_data_source",
     "run_report",
     "select_chapters",

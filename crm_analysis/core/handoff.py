@@ -16,15 +16,21 @@ the substitute it uses instead.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from crm_analysis.core.crmdata import CRMData, Truth
 from crm_analysis.core.errors import CRMDataError
 
 HANDOFF_DIR = "handoff"
+DATA_DIR = "data"
+DATA_FORMAT = 1
+_FRAMES = ("customers", "transactions", "interactions", "exit_survey", "quarantine", "issues")
 
 
 @dataclass(frozen=True)
@@ -190,4 +196,137 @@ def fetch(name: str, run_dir: str | Path | None, *, source: str) -> Fetched:
     return Fetched(frame, f"{who} from this run")
 
 
-__all__ = ["ARTEFACTS", "Artefact", "Fetched", "artefact", "fetch", "publish"]
+def data_dir(run_dir: str | Path, data_source: str) -> Path:
+    """The folder that keeps the loaded and cleaned tables of ``data_source`` in a run folder.
+
+    Examples
+    --------
+    >>> data_dir("run", "teaching").parent.as_posix()
+    'run/handoff/data'
+    """
+    key = hashlib.sha256(str(data_source).encode("utf-8")).hexdigest()[:16]
+    return Path(run_dir) / HANDOFF_DIR / DATA_DIR / key
+
+
+def _frames(data: CRMData) -> dict[str, pd.DataFrame]:
+    frames = {name: getattr(data, name) for name in _FRAMES if getattr(data, name) is not None}
+    if data.truth is not None:
+        frames.update(truth_customers=data.truth.customers, truth_defects=data.truth.defects)
+    return frames
+
+
+def _write_exact(frame: pd.DataFrame, path: Path) -> bool:
+    """Write ``frame`` as Parquet if it reads back identical (dtypes, index, values); else write nothing."""
+    try:
+        frame.to_parquet(path)
+        pd.testing.assert_frame_equal(pd.read_parquet(path), frame, check_exact=True)
+    except (AssertionError, TypeError, ValueError, NotImplementedError):  # pyarrow's Arrow*Error derive from these
+        path.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _meta(data: CRMData) -> dict:
+    return {"source": data.source, "source_files": data.source_files, "rows_in": data.rows_in,
+            "truth": data.truth is not None}
+
+
+def save_data(run_dir: str | Path, data_source: str, loaded: CRMData, clean: CRMData) -> Path | None:
+    """Keep the loaded and cleaned tables of one data source in the run folder, for every chapter.
+
+    Every table (with quarantine, issues and the ground truth) is written as Parquet and read back
+    at once: the round trip must be exact, dtypes and index included. A source whose tables cannot
+    round-trip (e.g. an object column mixing numbers and text) is not kept at all, so each chapter
+    then loads and cleans it itself, with exactly the tables it always had.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        The run folder (the notebooks' ``output_dir``).
+    data_source : str
+        The data source as the chapters are given it (``"teaching"``, an absolute path, ...).
+    loaded, clean : CRMData
+        The tables as loaded and as cleaned.
+
+    Returns
+    -------
+    Path or None
+        The folder written, or None when the tables cannot be kept exactly.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> tx = pd.DataFrame({"customer_id": ["C1", "C2"], "amount": [5.0, -1.0]})
+    >>> loaded = CRMData(transactions=tx, source="example")
+    >>> clean = loaded.with_tables(transactions=tx.iloc[:1], quarantine=pd.DataFrame(
+    ...     {"table": ["transactions"], "source_row": [1], "reason": ["negative amount"]}))
+    >>> run = tempfile.mkdtemp()
+    >>> save_data(run, "example.csv", loaded, clean).parent.name
+    'data'
+    >>> again_loaded, again_clean = load_data(run, "example.csv")
+    >>> again_clean.quarantine["reason"].tolist(), again_clean.rows_in
+    (['negative amount'], {'transactions': 2})
+    >>> load_data(run, "another.csv") is None
+    True
+    """
+    target = data_dir(run_dir, data_source)
+    shutil.rmtree(target, ignore_errors=True)
+    meta: dict = {"format": DATA_FORMAT, "data_source": str(data_source)}
+    for kind, data in (("loaded", loaded), ("clean", clean)):
+        folder = target / kind
+        folder.mkdir(parents=True)
+        meta[kind] = {**_meta(data), "frames": sorted(_frames(data))}
+        for name, frame in _frames(data).items():
+            if not _write_exact(frame, folder / f"{name}.parquet"):
+                shutil.rmtree(target)
+                return None
+    tmp = target / "meta.json.tmp"
+    tmp.write_text(json.dumps(meta, ensure_ascii=False, default=str), encoding="utf-8")
+    tmp.replace(target / "meta.json")  # written last: a folder without it is incomplete and ignored
+    return target
+
+
+def _read(folder: Path, meta: dict, truth: Truth | None) -> CRMData:
+    frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["frames"]}
+    if meta["truth"] and truth is None:
+        truth = Truth(customers=frames.pop("truth_customers"), defects=frames.pop("truth_defects"))
+    else:
+        frames.pop("truth_customers", None), frames.pop("truth_defects", None)
+    return CRMData(**frames, truth=truth, source=meta["source"], source_files=meta["source_files"],
+                   rows_in=meta["rows_in"])
+
+
+def load_data(run_dir: str | Path | None, data_source: str, *,
+              loaded: bool = True) -> tuple[CRMData | None, CRMData] | None:
+    """The loaded and cleaned tables kept by :func:`save_data`, or None if this run has none.
+
+    Parameters
+    ----------
+    run_dir : str or Path or None
+        The run folder; None means no run folder.
+    data_source : str
+        The data source the chapter was given; tables kept for another source are not used.
+    loaded : bool, default True
+        Read the tables as loaded too; False returns None in their place (saves memory).
+
+    Returns
+    -------
+    tuple of (CRMData or None, CRMData) or None
+        ``(loaded, clean)``, the two sharing one ground truth as after loading and cleaning.
+    """
+    if run_dir is None:
+        return None
+    folder = data_dir(run_dir, data_source)
+    meta_path = folder / "meta.json"
+    if not meta_path.is_file():
+        return None
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("format") != DATA_FORMAT or meta.get("data_source") != str(data_source):
+        return None
+    clean = _read(folder / "clean", meta["clean"], None)
+    raw = _read(folder / "loaded", meta["loaded"], clean.truth) if loaded else None
+    return raw, clean
+
+
+__all__ = ["ARTEFACTS", "Artefact", "Fetched", "artefact", "data_dir", "fetch", "load_data", "publish",
+           "save_data"]

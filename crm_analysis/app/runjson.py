@@ -1,0 +1,227 @@
+"""The run record: what happened to each chapter and ``run.json``, which schedulers read.
+
+``run.json`` holds the data source and its SHA-256, the as-of date, the parameters, package
+versions and, per chapter, status, seconds and error (see :func:`write_run_json`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from crm_analysis import __version__
+
+VERSION_PACKAGES = (
+    "crm-analysis",
+    "pandas",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "statsmodels",
+    "pandera",
+    "matplotlib",
+    "seaborn",
+    "pyarrow",
+    "duckdb",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "ipykernel",
+)
+RUN_JSON_FORMAT = 1
+
+@dataclass
+class ChapterResult:
+    """What happened to one chapter of a run.
+
+    Attributes
+    ----------
+    name : str
+        Notebook stem, e.g. ``01_collection_quality``.
+    source : pathlib.Path
+        The chapter notebook that was executed.
+    notebook : pathlib.Path
+        The executed notebook in the run folder.
+    html : pathlib.Path or None
+        The chapter's HTML report (None if it could not be written).
+    status : str
+        ``"ok"`` or ``"failed"``.
+    seconds : float
+        Wall time of the execution.
+    error : str or None
+        ``"ExceptionName: message"`` for a failed chapter.
+    """
+
+    name: str
+    source: Path
+    notebook: Path
+    html: Path | None = None
+    status: str = "ok"
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def number(self) -> str:
+        """The two-digit chapter number."""
+        return self.name[:2]
+
+    def to_json(self, out_dir: Path) -> dict[str, Any]:
+        """The chapter's entry in ``run.json`` (paths relative to the run folder)."""
+        return {
+            "name": self.name,
+            "notebook": relative(self.notebook, out_dir),
+            "html": relative(self.html, out_dir) if self.html else None,
+            "source": str(self.source),
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "error": self.error,
+        }
+
+
+@dataclass
+class RunResult:
+    """The outcome of :func:`run_report`.
+
+    Attributes
+    ----------
+    out_dir : pathlib.Path
+        The run folder.
+    chapters : list of ChapterResult
+        One entry per executed chapter, in order.
+    ok : bool
+        True if every chapter succeeded.
+    run_json : pathlib.Path
+        The ``run.json`` written for schedulers.
+    index_html : pathlib.Path
+        The report's ``index.html``.
+    """
+
+    out_dir: Path
+    chapters: list[ChapterResult] = field(default_factory=list)
+    ok: bool = True
+    run_json: Path = Path()
+    index_html: Path = Path()
+
+    @property
+    def failed(self) -> list[ChapterResult]:
+        """The chapters that failed."""
+        return [c for c in self.chapters if c.status != "ok"]
+
+
+def relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` in POSIX form, or ``path`` itself when it lies elsewhere.
+
+    Examples
+    --------
+    >>> relative(Path("/run/tables/a.csv"), Path("/run")), relative(Path("/x/b.csv"), Path("/run"))
+    ('tables/a.csv', '/x/b.csv')
+    """
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+def _data_files(path: Path) -> list[Path]:
+    """A folder's files in sorted order, skipping hidden ones (.DS_Store, .ipynb_checkpoints)."""
+    if path.is_file():
+        return [path]
+    files = (p for p in path.rglob("*") if p.is_file())
+    visible = (p for p in files if not any(part.startswith(".") for part in p.relative_to(path).parts))
+    return sorted(visible, key=lambda p: p.relative_to(path).as_posix())
+
+
+def hash_data(path: str | Path) -> str:
+    """SHA-256 of a data file's bytes, or of a folder's files in sorted order.
+
+    For a folder each file's relative path is hashed before its bytes, so renaming a
+    file changes the hash. Hidden files are skipped.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A file or a folder.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     f = Path(tmp) / "t.csv"
+    ...     _ = f.write_bytes(b"a,b\\n1,2\\n")
+    ...     hash_data(f) == hashlib.sha256(b"a,b\\n1,2\\n").hexdigest()
+    True
+    """
+    root = Path(path)
+    digest = hashlib.sha256()
+    for file in _data_files(root):
+        if root.is_dir():
+            digest.update(file.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        with file.open("rb") as handle:
+            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str | None]:
+    """Versions of Python and of the packages a report depends on (None if not installed).
+
+    Returns
+    -------
+    dict of str to str or None
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> versions = package_versions()
+    >>> versions["pandas"] == pd.__version__, versions["python"] == platform.python_version()
+    (True, True)
+    """
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in VERSION_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    if versions["crm-analysis"] is None:  # running from a checkout that is not pip-installed
+        versions["crm-analysis"] = __version__
+    return versions
+
+def write_run_json(result: RunResult, info: dict[str, Any]) -> Path:
+    """Write ``run.json`` into the run folder: ``info`` plus one entry per chapter.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run; its ``run_json`` is set to the file written.
+    info : dict
+        Run-wide facts (source, hash, as-of, parameters, versions, times, status).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> result = RunResult(out_dir=Path(tempfile.mkdtemp()))
+    >>> json.loads(write_run_json(result, {"ok": True}).read_text())
+    {'ok': True, 'chapters': []}
+    """
+    out = result.out_dir
+    info["chapters"] = [c.to_json(out) for c in result.chapters]
+    result.run_json = out / "run.json"
+    result.run_json.write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    return result.run_json
+
+
+__all__ = ["RUN_JSON_FORMAT", "VERSION_PACKAGES", "ChapterResult", "RunResult", "hash_data", "package_versions",
+           "write_run_json"]
