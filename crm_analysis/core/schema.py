@@ -161,7 +161,7 @@ TRUTH_TABLES: dict[str, tuple[Field, ...]] = {
 TABLE_NAMES = tuple(TABLES)
 PII_COLUMNS = ("name", "phone", "email")
 
-_PANDERA_DTYPES = {
+PANDERA_DTYPES = {
     "string": "string",
     "category": "string",
     "date": "datetime64[ns]",
@@ -249,7 +249,7 @@ def contract(table: str, *, stage: str = "clean") -> pa.DataFrameSchema:
         if strict and f.name == "satisfaction":
             checks.append(pa.Check.in_range(1, 5))
         columns[f.name] = pa.Column(
-            _PANDERA_DTYPES[f.kind],
+            PANDERA_DTYPES[f.kind],
             checks=checks,
             nullable=not (strict and f.required),
             required=f.required,
@@ -266,7 +266,7 @@ def empty_table(table: str) -> pd.DataFrame:
     >>> list(empty_table("exit_survey").dtypes.astype(str))
     ['string', 'datetime64[ns]', 'string', 'string']
     """
-    frame = pd.DataFrame({f.name: pd.Series(dtype=_PANDERA_DTYPES[f.kind]) for f in fields(table)})
+    frame = pd.DataFrame({f.name: pd.Series(dtype=PANDERA_DTYPES[f.kind]) for f in fields(table)})
     frame.index.name = "source_row"
     return frame
 

@@ -223,6 +223,38 @@ def _masker_for(column: str) -> Callable[[Any], Any]:
     return mask_name
 
 
+def mask_value(column: str, value: object) -> str:
+    """One raw value as safe text for a message or an issue: personal data masked, at most 40 characters.
+
+    The one masking rule of the package: a value of a personal-data column (:data:`PII_COLUMNS`)
+    is masked as :func:`mask_pii` masks it in reports (:func:`mask_phone`, :func:`mask_email`,
+    :func:`mask_name`); other values are shown as they are.
+
+    Parameters
+    ----------
+    column : str
+        Canonical column the value belongs to.
+    value : object
+        The raw value.
+
+    Returns
+    -------
+    str
+        The value as text, masked when ``column`` holds personal data, cut to 40 characters.
+
+    Examples
+    --------
+    >>> mask_value("name", "张伟"), mask_value("phone", "12"), mask_value("city", "上海")
+    ('张*', '**', '上海')
+    >>> mask_value("phone", "6552 9988"), mask_value("email", "not-an-address")
+    ('******88', '***')
+    """
+    text = str(value)
+    if column in PII_COLUMNS:
+        text = str(_masker_for(column)(text))
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def mask_pii(
     df: pd.DataFrame,
     *,

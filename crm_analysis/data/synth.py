@@ -89,7 +89,7 @@ import pandas as pd
 
 from crm_analysis.core.crmdata import CRMData, Truth
 from crm_analysis.core.paths import TABLE_FILES, TRUTH_FILES, TRUTH_SUBDIR
-from crm_analysis.core.schema import _PANDERA_DTYPES, ACQUISITION_CHANNELS, REASON_CATEGORIES, TABLES, TRUTH_TABLES
+from crm_analysis.core.schema import ACQUISITION_CHANNELS, PANDERA_DTYPES, REASON_CATEGORIES, TABLES, TRUTH_TABLES
 
 DEFAULT_SEED: int = 20230101
 """Seed of the committed teaching data in ``data/teaching/``."""
@@ -337,7 +337,7 @@ def _region_of(city: np.ndarray) -> np.ndarray:
 def _typed(frame: pd.DataFrame, table: str, truth: bool = False) -> pd.DataFrame:
     """Cast the columns of a generated table to the canonical dtypes."""
     spec = (TRUTH_TABLES if truth else TABLES)[table]
-    kinds = {f.name: _PANDERA_DTYPES[f.kind] for f in spec if f.name in frame.columns}
+    kinds = {f.name: PANDERA_DTYPES[f.kind] for f in spec if f.name in frame.columns}
     return frame.astype(kinds)
 
 

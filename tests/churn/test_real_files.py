@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 papermill = pytest.importorskip("papermill")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "03_churn_reasons.ipynb"
 
 SHARED = ROOT.parent / "shared" / "data"

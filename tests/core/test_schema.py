@@ -10,7 +10,7 @@ import pytest
 
 from crm_analysis.core import schema
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_data_readme_documents_every_column_as_the_schema_defines_it():

@@ -15,7 +15,7 @@ from crm_analysis import quality
 from crm_analysis.app.report import prepare
 from crm_analysis.data.cleaning import row_accounting
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"
 ONLINE_RETAIL = SHARED / "uci-online-retail" / "online_retail.csv.gz"
 TELCO_SAMPLE = SHARED / "samples" / "telco_churn_sample.csv"

@@ -13,7 +13,7 @@ import pytest
 from crm_analysis.data.cleaning import clean, row_accounting
 from crm_analysis.data.loading import detect_format, load
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 pytestmark = pytest.mark.skipif(
     not SHARED.is_dir(), reason=f"real data folder {SHARED} not present (only on the development machine)"
 )

@@ -6,7 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_analysis.data.privacy import find_raw_pii, mask_email, mask_name, mask_phone, mask_pii, pseudonymise
+from crm_analysis.data.privacy import (
+    find_raw_pii,
+    mask_email,
+    mask_name,
+    mask_phone,
+    mask_pii,
+    mask_value,
+    pseudonymise,
+)
 
 
 @pytest.mark.parametrize(
@@ -172,3 +180,17 @@ def test_find_raw_pii_on_masked_output_finds_nothing() -> None:
 
 def test_find_raw_pii_decodes_html_entities() -> None:
     assert find_raw_pii("mail: wu&#64;example.com", [], ["wu@example.com"]) == ["wu@example.com"]
+
+
+def test_personal_data_in_messages_is_masked_by_the_report_rules():
+    # mask_value is what loading and cleaning use in issues and errors: the same rules as mask_pii.
+    assert mask_value("phone", "13812345678") == "138****5678"
+    assert mask_value("email", "zhang.wei@example.com") == "z***@example.com"
+    assert mask_value("name", "张伟") == "张*"
+    assert mask_value("amount", "12.5") == "12.5"
+    # The stricter rules of the reports: a non-mobile number keeps only its last two digits, a
+    # malformed e-mail shows nothing, a name does not reveal its length.
+    assert mask_value("phone", "6552 9988") == "******88"
+    assert mask_value("email", "zhang.wei-at-example.com") == "***"
+    assert mask_value("name", "Alexander Smith") == "A*** S***"
+    assert mask_value("city", "x" * 50) == "x" * 37 + "..."

@@ -10,7 +10,8 @@ import pytest
 
 from crm_analysis.core import schema
 from crm_analysis.core.errors import CRMDataError
-from crm_analysis.data.loading import detect_format, load, mask_value, normalize_header, parse_dates, snake_case
+from crm_analysis.data import synth
+from crm_analysis.data.loading import detect_format, load, normalize_header, parse_dates, snake_case
 
 CUSTOMERS_CSV = (
     "customer_id,name,gender,phone,city,signup_date,vip_level\n"
@@ -342,13 +343,6 @@ def test_a_few_bad_values_become_missing_and_are_recorded_unless_strict(tmp_path
         load(tmp_path, strict=True)
 
 
-def test_personal_data_is_masked():
-    assert mask_value("phone", "13812345678") == "138****5678"
-    assert mask_value("email", "zhang.wei@example.com") == "z***@example.com"
-    assert mask_value("name", "张伟") == "张*"
-    assert mask_value("amount", "12.5") == "12.5"
-
-
 def test_missing_path_is_reported(tmp_path):
     with pytest.raises(FileNotFoundError, match="named sources"):
         load(tmp_path / "nope.csv")
@@ -367,8 +361,6 @@ def test_date_parser_accepts_common_spellings():
 
 
 def test_parquet_folders_bring_their_truth_like_csv_folders(tmp_path):
-    from crm_analysis.data import synth
-
     as_csv = load(synth.generate_to_dir(tmp_path / "csv", n_customers=300, seed=7, fmt="csv"))
     as_parquet = load(synth.generate_to_dir(tmp_path / "parquet", n_customers=300, seed=7, fmt="parquet"))
     assert as_parquet.truth is not None

@@ -9,7 +9,7 @@ import pytest
 
 from crm_analysis import segment as S
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 ONLINE_RETAIL = SHARED / "uci-online-retail" / "online_retail.csv.gz"
 
 pytestmark = [

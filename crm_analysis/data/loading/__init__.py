@@ -1,0 +1,124 @@
+"""Read a data source into the canonical tables (the *loaded* stage).
+
+``load(source)`` accepts
+
+- ``"teaching"``: the embedded teaching data (``data/teaching/``, or the generator if absent);
+- ``"cdnow"`` / ``"cdnow_sample"``: the CDNOW master file or its 1/10 sample;
+- a folder of canonical files ``customers.*``, ``transactions.*``, ``interactions.*``,
+  ``exit_survey.*`` (CSV, CSV.gz, Parquet or ``.xlsx``) with an optional ``truth/`` folder;
+- an Excel workbook whose sheets are named after the tables;
+- one file in a known real-world format, recognised from its columns (see :data:`KNOWN_FORMATS`).
+
+The package: :mod:`~.aliases` (header aliases), :mod:`~.text` (reading files and encodings),
+:mod:`~.columns` (typing columns, the issues log), :mod:`~.formats` (known formats and their
+detection), :mod:`~.folders` (folders, workbooks, the teaching data); the value parsers are shared
+with cleaning in :mod:`crm_analysis.data.parsers`.
+
+Nothing is dropped silently: every data line becomes a row indexed by ``source_row`` (the line
+number in the file, header = 1; the spreadsheet row for Excel). A value that cannot be parsed
+becomes missing and is listed in ``data.issues`` (or raises with ``strict=True``); a column that is
+*mostly* unparseable raises :class:`~crm_analysis.core.errors.CRMDataError`, because that means a wrong
+format or a wrong column mapping rather than a few bad cells.
+
+Column names are matched after normalising case, spaces, underscores and hyphens, through the alias
+table :data:`ALIASES` (which includes common Chinese CRM headers such as 客户编号, 手机, 订单日期,
+金额). Source columns the model does not name are kept as extra columns with snake_case names.
+
+Examples
+--------
+>>> normalize_header(" Customer-ID ")
+'customerid'
+>>> snake_case("SeniorCitizen"), snake_case("Zip Code")
+('senior_citizen', 'zip_code')
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crm_analysis.core import paths
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.data.loading.aliases import ALIASES, TABLE_ALIASES, _table_of, normalize_header, snake_case
+from crm_analysis.data.loading.columns import _Log
+from crm_analysis.data.loading.folders import _load_folder, _load_teaching, _load_workbook
+from crm_analysis.data.loading.formats import CHURN_CATEGORY_MAP, KNOWN_FORMATS, _from_cdnow, _load_file, detect_format
+from crm_analysis.data.loading.text import _read_excel, _read_file
+from crm_analysis.data.parsers import MISSING_TOKENS, parse_bools, parse_dates, parse_numbers
+
+
+def load(source: str | Path, *, strict: bool = False) -> CRMData:
+    """Read a data source into canonical tables, validated against the *loaded* contracts.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        ``"teaching"``, ``"cdnow"``, ``"cdnow_sample"``, a folder of canonical files, an Excel
+        workbook with sheets named after the tables, or one file in a known format
+        (:data:`KNOWN_FORMATS`, recognised from its columns).
+    strict : bool, default False
+        If True, any unparseable value in a typed column raises; otherwise it becomes missing
+        and is listed in ``data.issues`` (table, source_row, column, problem, action).
+
+    Returns
+    -------
+    CRMData
+        Tables indexed by ``source_row``; ``issues`` lists the values set missing (personal data masked).
+
+    Raises
+    ------
+    CRMDataError
+        Unknown format, missing required column, a mostly unparseable column, or (``strict``) any
+        unparseable value. Messages name the file, the column and example rows.
+    FileNotFoundError
+        If ``source`` is neither a named source nor an existing path.
+
+    Examples
+    --------
+    >>> data = load("cdnow_sample")
+    >>> len(data.transactions), data.transactions["customer_id"].nunique()
+    (6919, 2357)
+    >>> row = data.transactions.loc[1]  # first line of the headerless file
+    >>> row["customer_id"], float(row["quantity"]), float(row["amount"])
+    ('1', 2.0, 29.33)
+    """
+    log = _Log(strict=strict)
+    if isinstance(source, str) and source == "teaching":
+        return _load_teaching(log)
+    if isinstance(source, str) and source in ("cdnow", "cdnow_sample"):
+        path = paths.CDNOW_DIR / ("CDNOW_master.txt" if source == "cdnow" else "CDNOW_sample.txt")
+        frame = _read_file(path)
+        tables = _from_cdnow(frame, str(path), log, sample=source == "cdnow_sample")
+        return CRMData(
+            **tables,
+            source=KNOWN_FORMATS[source].split(" (")[0],
+            source_files={"transactions": str(path)},
+            issues=log.frame(),
+        )
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{source!s}: no such file or folder; named sources are 'teaching', 'cdnow', 'cdnow_sample'"
+        )
+    if path.is_dir():
+        return _load_folder(path, log)
+    if path.name.lower().endswith((".xlsx", ".xlsm")):
+        sheets = _read_excel(path)
+        if any(_table_of(s) for s in sheets):
+            return _load_workbook(path, sheets, log)
+    return _load_file(path, log)
+
+
+__all__ = [
+    "ALIASES",
+    "CHURN_CATEGORY_MAP",
+    "KNOWN_FORMATS",
+    "MISSING_TOKENS",
+    "TABLE_ALIASES",
+    "detect_format",
+    "load",
+    "normalize_header",
+    "parse_bools",
+    "parse_dates",
+    "parse_numbers",
+    "snake_case",
+]
