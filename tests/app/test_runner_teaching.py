@@ -9,19 +9,17 @@ import nbformat
 import pandas as pd
 import pytest
 
-from crm_analysis.app import cli
-from crm_analysis.core import paths
-from crm_analysis.data.loading import load
+from crm_analysis.core import handoff, paths
 from crm_analysis.data.privacy import find_raw_pii
 
 CHAPTERS = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports") / "run"
-    assert cli.main(["run", "--out", str(out), "--quiet"]) == 0
-    return out
+def run_dir(report_run):
+    """The session's `crm-analysis run --out DIR --quiet` on the teaching data (tests/conftest.py)."""
+    assert report_run.exit_code == 0, report_run.record["failed"]
+    return report_run.out
 
 
 def test_every_chapter_ran_and_is_recorded(run_dir):
@@ -47,8 +45,8 @@ def test_chapters_show_their_plots_and_no_errors(run_dir, name):
                 and "image/png" not in o.get("data", {})]
 
 
-def test_reports_show_no_raw_phone_or_email(run_dir):
-    customers = load("teaching").customers
+def test_reports_show_no_raw_phone_or_email(run_dir, teaching_data):
+    customers = teaching_data.customers
     phones = customers["phone"].dropna()
     emails = customers["email"].dropna()
     for page in sorted(run_dir.glob("*.html")):
@@ -66,3 +64,15 @@ def test_the_chapters_hand_tables_to_each_other(run_dir):
     value = pd.read_csv(tables / "customer_value.csv")
     assert set(scores["customer_id"]) <= set(segments["customer_id"]) | set(value["customer_id"])
     assert value["clv"].notna().all() and (value["clv"] >= 0).all()
+
+
+def test_the_data_is_loaded_and_cleaned_once_and_every_chapter_says_so(run_dir):
+    record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    assert record["data_prepared"]["kept"] is True and record["data_prepared"]["error"] is None
+    assert handoff.load_data(run_dir, "teaching", loaded=False) is not None
+    for name in CHAPTERS:
+        notebook = nbformat.read(run_dir / f"{name}.ipynb", as_version=4)
+        shown = "\n".join(o.get("data", {}).get("text/markdown", "") for c in notebook.cells
+                          if c.cell_type == "code" for o in c.outputs)
+        assert "Data loaded and cleaned once for this run" in shown, name
+        assert "This chapter ran alone" not in shown, name

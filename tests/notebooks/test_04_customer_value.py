@@ -1,15 +1,13 @@
-"""Execute notebooks/04_customer_value.ipynb with papermill (teaching data and CDNOW) and check its tables."""
+"""notebooks/04_customer_value.ipynb: the session run on the teaching data, and a CDNOW run; its tables."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pandas as pd
-import papermill
 import pytest
 
 from crm_analysis.core import paths
@@ -20,26 +18,6 @@ CUSTOMER_VALUE_COLUMNS = ["customer_id", "historical_value", "p_alive", "expecte
                           "expected_order_value", "clv", "value_tier", "service_level"]
 
 pytestmark = pytest.mark.slow
-
-
-def _execute(run_dir: Path, **parameters: object) -> tuple[nbformat.NotebookNode, float]:
-    """Run the chapter with the package importable from the kernel, as the runner does."""
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(paths.PROJECT_ROOT), *([old] if old else [])])
-    run_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        start = time.perf_counter()
-        papermill.execute_notebook(
-            str(NOTEBOOK), str(run_dir / "04_customer_value.ipynb"), cwd=str(paths.NOTEBOOKS_DIR),
-            parameters={"output_dir": str(run_dir), **parameters}, kernel_name="python3", progress_bar=False,
-        )
-        seconds = time.perf_counter() - start
-    finally:
-        if old is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = old
-    return nbformat.read(run_dir / "04_customer_value.ipynb", as_version=4), seconds
 
 
 def _outputs_text(nb: nbformat.NotebookNode) -> str:
@@ -57,16 +35,14 @@ def _images(nb: nbformat.NotebookNode) -> int:
 
 
 @pytest.fixture(scope="module")
-def teaching_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, nbformat.NotebookNode, float]]:
-    if not (paths.TEACHING_DIR / "transactions.csv").is_file():
-        pytest.skip("data/teaching/ is not generated yet (crm-analysis generate writes it)")
-    run_dir = tmp_path_factory.mktemp("reports") / "teaching-run"
-    nb, seconds = _execute(run_dir)
-    yield run_dir, nb, seconds
+def teaching_run(report_run) -> tuple[Path, nbformat.NotebookNode, float]:
+    """Chapter 4 of the session's run on the teaching data (tests/conftest.py), after chapters 1-3."""
+    return report_run.out, report_run.notebook(NOTEBOOK.stem), report_run.seconds(NOTEBOOK.stem)
 
 
 @pytest.fixture(scope="module")
-def cdnow_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, nbformat.NotebookNode, float]]:
+def cdnow_run(tmp_path_factory: pytest.TempPathFactory,
+              execute_notebook) -> Iterator[tuple[Path, nbformat.NotebookNode, float]]:
     reports = tmp_path_factory.mktemp("reports")
     # A previous run next to this one, with different parameters: the drift check must flag it.
     previous = reports / "20000101-000000" / "tables"
@@ -74,8 +50,9 @@ def cdnow_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     pd.DataFrame({"model": ["BG/NBD", "BG/NBD"], "parameter": ["r", "alpha"], "value": [0.9, 5.9]}).to_csv(
         previous / "model_fit.csv", index=False)
     run_dir = reports / "20000102-000000"
-    nb, seconds = _execute(run_dir, data_source="cdnow")
-    yield run_dir, nb, seconds
+    start = time.perf_counter()
+    nb = execute_notebook(NOTEBOOK, run_dir, data_source="cdnow")
+    yield run_dir, nb, time.perf_counter() - start
 
 
 def test_teaching_run_writes_customer_value_and_model_fit(teaching_run) -> None:

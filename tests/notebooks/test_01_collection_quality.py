@@ -1,52 +1,32 @@
-"""Execute chapter 1 with papermill (teaching data and a transactions-only source) and check what it wrote."""
+"""Chapter 1 in the session run on the teaching data, and on a transactions-only source: what it wrote."""
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
+from nbconvert import HTMLExporter
 
-papermill = pytest.importorskip("papermill")
+from crm_analysis.core import paths
+from crm_analysis.data.privacy import find_raw_pii
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
-NOTEBOOK = NOTEBOOKS / "01_collection_quality.ipynb"
+NOTEBOOK = paths.NOTEBOOKS_DIR / "01_collection_quality.ipynb"
 
 pytestmark = pytest.mark.slow
 
 
-def _execute(out_dir: Path, **parameters) -> tuple[nbformat.NotebookNode, float]:
-    # The kernel must import this checkout even when the package is not installed.
-    env_path = os.environ.get("PYTHONPATH", "")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env_path) if p)
-    try:
-        start = time.perf_counter()
-        papermill.execute_notebook(
-            str(NOTEBOOK), str(out_dir / "01_collection_quality.ipynb"), cwd=str(NOTEBOOKS),
-            parameters={"output_dir": str(out_dir), **parameters}, kernel_name="python3", progress_bar=False,
-        )
-        seconds = time.perf_counter() - start
-    finally:
-        os.environ["PYTHONPATH"] = env_path
-    return nbformat.read(out_dir / "01_collection_quality.ipynb", as_version=4), seconds
+@pytest.fixture(scope="module")
+def teaching_run(report_run):
+    """Chapter 1 of the session's run on the teaching data (tests/conftest.py)."""
+    return report_run.out, report_run.notebook(NOTEBOOK.stem), report_run.seconds(NOTEBOOK.stem)
 
 
 @pytest.fixture(scope="module")
-def teaching_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ch01_teaching")
-    notebook, seconds = _execute(out)
-    return out, notebook, seconds
-
-
-@pytest.fixture(scope="module")
-def cdnow_run(tmp_path_factory):
+def cdnow_run(tmp_path_factory, execute_notebook):
     out = tmp_path_factory.mktemp("ch01_cdnow")
-    notebook, _ = _execute(out, data_source="cdnow_sample")
-    return out, notebook
+    return out, execute_notebook(NOTEBOOK, out, data_source="cdnow_sample")
 
 
 def _table(out: Path, name: str) -> pd.DataFrame:
@@ -100,15 +80,10 @@ def test_the_plots_are_shown(teaching_run):
     assert images >= 3  # heatmap, quality by month, channel value
 
 
-def test_rendered_report_shows_no_raw_phone_or_email(teaching_run):
-    from nbconvert import HTMLExporter
-
-    from crm_analysis.data.loading import load
-    from crm_analysis.data.privacy import find_raw_pii
-
+def test_rendered_report_shows_no_raw_phone_or_email(teaching_run, teaching_data):
     _, notebook, _ = teaching_run
     html, _ = HTMLExporter(exclude_input=True).from_notebook_node(notebook)
-    customers = load("teaching").customers
+    customers = teaching_data.customers
     phones, emails = customers["phone"].dropna().tolist(), customers["email"].dropna().tolist()
     assert find_raw_pii(html, phones, emails) == []
     # Guard the guard: the report does show masked contacts, and the search would find raw ones.

@@ -33,7 +33,7 @@ from crm_analysis.app.runner import (
     select_chapters,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "runner"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "runner"
 CODE_LINE = "tables.mkdir(parents=True, exist_ok=True)"  # a code line of 01_ok.ipynb
 DATA_BYTES = b"customer_id,order_date,amount\nC1,2024-01-02,10.5\n"
 

@@ -1,37 +1,17 @@
-"""Execute notebooks/02_segmentation.ipynb on the teaching data and check the tables it writes."""
+"""notebooks/02_segmentation.ipynb, executed in the session run on the teaching data: the tables it writes."""
 
 from __future__ import annotations
-
-import os
 
 import pandas as pd
 import pytest
 
-from crm_analysis.core.paths import NOTEBOOKS_DIR, TEACHING_DIR
-
-papermill = pytest.importorskip("papermill")
-
-NOTEBOOK = NOTEBOOKS_DIR / "02_segmentation.ipynb"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not (TEACHING_DIR / "transactions.csv").exists(), reason="data/teaching/ not generated yet"),
-]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ch02")
-    # The kernel must import this checkout even when the package is not installed.
-    env_path = os.environ.get("PYTHONPATH", "")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(NOTEBOOKS_DIR.parent), env_path) if p)
-    try:
-        papermill.execute_notebook(
-            str(NOTEBOOK), str(out / "02_segmentation.ipynb"), cwd=str(NOTEBOOKS_DIR),
-            parameters={"output_dir": str(out)}, kernel_name="python3", progress_bar=False,
-        )
-    finally:
-        os.environ["PYTHONPATH"] = env_path
-    return out / "tables"
+def tables(report_run):
+    """The tables of the session's run on the teaching data (tests/conftest.py)."""
+    return report_run.out / "tables"
 
 
 def test_segments_table(tables):

@@ -1,43 +1,24 @@
-"""Execute chapter 3 with papermill on the teaching data and check the tables it wrote."""
+"""Chapter 3, executed in the session run on the teaching data: the tables it wrote."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
 
-papermill = pytest.importorskip("papermill")
+from crm_analysis.core import paths
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
-NOTEBOOK = NOTEBOOKS / "03_churn_reasons.ipynb"
+NOTEBOOK = paths.NOTEBOOKS_DIR / "03_churn_reasons.ipynb"
 
 pytestmark = pytest.mark.slow
 
 
-def execute(out_dir: Path, **parameters) -> nbformat.NotebookNode:
-    """Run the chapter into ``out_dir`` (the kernel imports this checkout even when not installed)."""
-    env_path = os.environ.get("PYTHONPATH", "")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env_path) if p)
-    try:
-        papermill.execute_notebook(
-            str(NOTEBOOK), str(out_dir / NOTEBOOK.name), cwd=str(NOTEBOOKS),
-            parameters={"output_dir": str(out_dir), **parameters}, kernel_name="python3", progress_bar=False,
-        )
-    finally:
-        os.environ["PYTHONPATH"] = env_path
-    return nbformat.read(out_dir / NOTEBOOK.name, as_version=4)
-
-
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    if not (ROOT / "data" / "teaching" / "transactions.csv").exists():
-        pytest.skip("data/teaching/ is not generated yet (crm-analysis generate writes it)")
-    out = tmp_path_factory.mktemp("ch03_teaching")
-    return out, execute(out)
+def run(report_run):
+    """Chapter 3 of the session's run on the teaching data (tests/conftest.py), after chapters 1 and 2."""
+    return report_run.out, report_run.notebook(NOTEBOOK.stem)
 
 
 def table(out: Path, name: str) -> pd.DataFrame:
