@@ -1,402 +1,36 @@
 """Report language: English (default) or Chinese (中文) chart text, table headers and sentences.
 
-The package's functions label their charts and tables in English. With ``lang="zh"`` the
-glossary below translates every title, axis label, legend entry, tick label and table header
-that it knows, at the moment a figure or table is shown in a notebook (an IPython display hook
-installed by :func:`use_language`), so the same analysis code serves both languages. Labels not
-in the glossary are left as they are; the glossary is also the course's Chinese-English term list
-(``docs/course-map.md``).
+The one entry point the chapters and notebooks use:
+
+- :func:`gettext` / ``_`` (sentences; the English text is the key, format after the lookup),
+  :func:`N_`, :func:`tr` (display labels), :func:`resolve_language`, :func:`language`,
+  :data:`GLOSSARY`, :data:`PATTERNS`: the catalogue lookup, from :mod:`crm_analysis.core.messages`;
+- :func:`translate_frame`, :func:`translate_figure`: display-time translation, from
+  :mod:`crm_analysis.core.display`;
+- :func:`use_language`: sets the language, the chart fonts and the notebook display hooks.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
-
-import pandas as pd
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po
-
-CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "locale"
-DOMAIN = "crm_analysis"
-LANGUAGES = ("en", "zh")
-#: Message contexts of the catalogue: a display label, a label template, or (no context) a sentence.
-TERM, PATTERN = "term", "pattern"
-
-
-@functools.cache
-def catalogue(lang: str = "zh") -> Catalog:
-    """The message catalogue of one language, read from ``locale/<lang>/LC_MESSAGES/crm_analysis.po``.
-
-    English is the source language (gettext convention): its message keys are the English texts,
-    so it has no catalogue of its own and this returns an empty one.
-
-    Parameters
-    ----------
-    lang : {"en", "zh"}
-
-    Returns
-    -------
-    babel.messages.catalog.Catalog
-
-    Examples
-    --------
-    >>> catalogue("zh").get("churn", context="term").string
-    '流失'
-    >>> len(catalogue("en"))
-    0
-    """
-    path = CATALOGUE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if lang == "en" or not path.exists():
-        return Catalog(locale="en")
-    with path.open("rb") as handle:
-        main = read_po(handle, locale="zh_Hans_CN" if lang == "zh" else lang, domain=DOMAIN)
-    # TEMPORARY (restructure in progress): per-chapter fragments, merged into the one file at the end.
-    for fragment in sorted((path.parent / "fragments").glob("*.po")):
-        with fragment.open("rb") as handle:
-            for message in read_po(handle, locale="zh_Hans_CN", domain=DOMAIN):
-                if message.id:
-                    main[message.id] = message
-    return main
-
-
-def _entries(context: str) -> list[tuple[str, str]]:
-    return [(m.id, m.string) for m in catalogue("zh") if m.id and m.context == context and m.string]
-
-
-#: Lower-case English label -> Chinese: the catalogue's "term" entries (also the course glossary,
-#: ``docs/course-map.md``).
-GLOSSARY: dict[str, str] = dict(_entries(TERM))
-
-#: Labels with numbers or names inside: ``(English template, Chinese template)``, the catalogue's
-#: "pattern" entries in order. ``{name}`` matches any text, ``{name:regex}`` only text matching
-#: ``regex``; the captured text is translated in turn (so a segment name inside a label is translated
-#: too), numbers and unknown words are kept as they are. Matching ignores case; the first template
-#: that matches the whole label wins.
-PATTERNS: list[tuple[str, str]] = _entries(PATTERN)
-
-
-def gettext(message: str, lang: str | None = None) -> str:
-    """The translation of one message (a sentence, heading or note) in the report language.
-
-    The message key is the English text (gettext convention); a key with no translation is
-    returned as it is, so English needs no catalogue. Placeholders (``{n:,}``) are filled by the
-    caller with ``str.format`` after the lookup.
-
-    Parameters
-    ----------
-    message : str
-        The English text, as written in the code.
-    lang : {"en", "zh"}, optional
-        Defaults to the current language.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> gettext("What to do with this", "zh")
-    '如何行动'
-    >>> gettext("What to do with this", "en")
-    'What to do with this'
-    """
-    if resolve_language(lang) == "en":
-        return message
-    entry = catalogue(resolve_language(lang)).get(message)
-    return entry.string if entry is not None and entry.string else message
-
-
-_ = gettext
-
-
-def N_(message: str) -> str:
-    """Mark a message for the catalogue without translating it now (gettext's ``N_``).
-
-    Examples
-    --------
-    >>> N_("lost customers")
-    'lost customers'
-    """
-    return message
-
-
-_state: dict[str, Any] = {"lang": "en"}
-_PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]+))?\}")
-# Above this many distinct values a column is not translated at display time (ids, free text).
-_MAX_UNIQUE_VALUES = 2000
-_BILINGUAL = re.compile(r"[^()（）]*[A-Za-z][^()（）]*[(（]([^()（）A-Za-z]*[\u4e00-\u9fff][^()（）A-Za-z]*)[)）]")
-
-
-def language() -> str:
-    """The current report language ("en" or "zh").
-
-    Examples
-    --------
-    >>> language() in ("en", "zh")
-    True
-    """
-    return _state["lang"]
-
-
-def resolve_language(lang: str | None = None) -> str:
-    """``lang`` checked, or the current language (:func:`language`) when it is None.
-
-    Parameters
-    ----------
-    lang : {"en", "zh"}, optional
-
-    Returns
-    -------
-    str
-        "en" or "zh".
-
-    Raises
-    ------
-    ValueError
-        If ``lang`` is another value.
-
-    Examples
-    --------
-    >>> resolve_language("zh")
-    'zh'
-    >>> resolve_language(None) == language()
-    True
-    """
-    lang = language() if lang is None else lang
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
-    return lang
-
-
-def _compile(template: str) -> re.Pattern[str]:
-    parts, position = [], 0
-    for match in _PLACEHOLDER.finditer(template):
-        parts.append(re.escape(template[position:match.start()]))
-        parts.append(f"(?P<{match.group(1)}>{match.group(2) or '.+?'})")
-        position = match.end()
-    parts.append(re.escape(template[position:]))
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
-
-
-def _compiled_patterns() -> list[tuple[re.Pattern[str], str, bool]]:
-    # Recompiled when PATTERNS changes (users may append their own templates).
-    key = tuple(PATTERNS)
-    if _state.get("patterns_key") != key:
-        compiled = []
-        for source, target in PATTERNS:
-            literal = _PLACEHOLDER.sub("", source)
-            # A template with no words of its own ("{n}: {name}") only applies when it translates something.
-            needs_word = re.search(r"[a-z]{2}", literal, re.IGNORECASE) is None
-            compiled.append((_compile(source), _PLACEHOLDER.sub(r"{\1}", target), needs_word))
-        _state["patterns_key"], _state["patterns"] = key, compiled
-    return _state["patterns"]
-
-
-def _tr_zh(text: str, glossary: Mapping[str, str]) -> str:
-    """Chinese for one label, or the label itself: glossary, then templates, lists, a unit suffix."""
-    if "\n" in text:  # "champions\n243" (heatmap cells): line by line
-        return "\n".join(_tr_zh(line, glossary) for line in text.split("\n"))
-    label = re.sub(r"[ \t]+", " ", text.strip())
-    key = label.lower()
-    if not key:
-        return text
-    if key in glossary:
-        return glossary[key]
-    for pattern, target, needs_word in _compiled_patterns():
-        match = pattern.fullmatch(label)
-        if match:
-            groups = {name: _tr_zh(value, glossary) for name, value in match.groupdict().items()}
-            if not needs_word or any(groups[n] != match.group(n) for n in groups):
-                return target.format(**groups)
-    # "important value (重要价值客户)": a bilingual label keeps its Chinese part
-    match = _BILINGUAL.fullmatch(label)
-    if match:
-        return match.group(1).strip()
-    for separator, joiner in (("; ", "；"), (", ", "、")):
-        if separator in label:  # "missing_value, stale_record": a list of known words
-            items = label.split(separator)
-            translated = [_tr_zh(item, glossary) for item in items]
-            if all(t != i for t, i in zip(translated, items, strict=True)):
-                return joiner.join(translated)
-    # "Revenue share (%)": translate the words, keep the unit in brackets
-    match = re.fullmatch(r"(.+?)\s*(\([^()]*\))", label)
-    if match and match.group(1).lower() in glossary:
-        return f"{glossary[match.group(1).lower()]} {match.group(2)}"
-    return text
-
-
-def tr(text: Any, lang: str | None = None, glossary: Mapping[str, str] = GLOSSARY) -> Any:
-    """Translate a label if the glossary or a template knows it; else return it unchanged.
-
-    Lookup order: the whole label in ``glossary`` (case-insensitive, spaces collapsed); the
-    templates in :data:`PATTERNS` (labels with numbers or names inside); a list of known words
-    separated by ", " or "; "; a known label followed by a unit in brackets. A label of several
-    lines is translated line by line.
-
-    Parameters
-    ----------
-    text : str or any
-        A label. Non-strings are returned as they are.
-    lang : {"en", "zh"}, optional
-        Defaults to the current language.
-    glossary : mapping, optional
-        Lower-case English label -> Chinese; defaults to :data:`GLOSSARY`.
-
-    Returns
-    -------
-    str or any
-        The Chinese label in Chinese mode when known, else ``text``.
-
-    Examples
-    --------
-    >>> tr("Revenue share", "zh")
-    '收入占比'
-    >>> tr("Revenue share", "en")
-    'Revenue share'
-    >>> tr("Something else", "zh")
-    'Something else'
-    >>> tr("the next 52 weeks", "zh")
-    '未来 52 周'
-    >>> tr("phone (n=430)", "zh")
-    '电话（n=430）'
-    >>> tr("champions\\n243", "zh")
-    '重要价值客户\\n243'
-    """
-    if resolve_language(lang) != "zh" or not isinstance(text, str):
-        return text
-    return _tr_zh(text, glossary)
-
-
-def _is_text(values: pd.Series | pd.Index) -> bool:
-    dtype = values.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        dtype = dtype.categories.dtype
-    return isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype)
-
-
-def _translate_values(values: pd.Series) -> pd.Series:
-    """The values translated through :func:`tr`, looked up once per distinct value."""
-    try:
-        uniques = values.dropna().unique()
-    except TypeError:  # unhashable cells (lists): not labels
-        return values
-    if len(uniques) > _MAX_UNIQUE_VALUES:
-        return values
-    mapping = {u: t for u in uniques if isinstance(u, str) and (t := _tr_zh(u, GLOSSARY)) != u}
-    if not mapping:
-        return values
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype(object)
-    return values.replace(mapping)
-
-
-def _translate_index(index: pd.Index) -> pd.Index:
-    names = [tr(name, "zh") for name in index.names]
-    if isinstance(index, pd.MultiIndex):
-        try:
-            levels = [_translate_index(level) if _is_text(level) else level for level in index.levels]
-            index = index.set_levels(levels)
-        except ValueError:  # two labels of a level translate alike: keep them apart in English
-            pass
-    elif _is_text(index):
-        index = pd.Index(_translate_values(pd.Series(index, dtype=index.dtype)).to_numpy(), dtype=object)
-    return index.set_names(names)
-
-
-def translate_frame(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
-    """A copy of ``frame`` with column names, index labels and text values translated (Chinese only).
-
-    Only labels the glossary or a template knows change; numbers, ids and names stay as they are.
-
-    Parameters
-    ----------
-    frame : DataFrame
-    lang : {"en", "zh"}, optional
-        Defaults to the current language; in English ``frame`` itself is returned.
-
-    Returns
-    -------
-    DataFrame
-
-    Examples
-    --------
-    >>> translate_frame(pd.DataFrame({"reason_category": ["price"], "customers": [3]}), "zh").columns.tolist()
-    ['原因类别', '客户数']
-    >>> translate_frame(pd.DataFrame({"n": [1]}, index=pd.Index(["champions"], name="rfm_segment")), "zh").index
-    Index(['重要价值客户'], dtype='object', name='RFM 细分')
-    """
-    if resolve_language(lang) != "zh":
-        return frame
-    out = frame.copy()
-    out.columns = _translate_index(out.columns)
-    out.index = _translate_index(out.index)
-    for position in range(out.shape[1]):
-        column = out.iloc[:, position]
-        if _is_text(column):
-            out.isetitem(position, _translate_values(column))
-    return out
-
-
-def _translate_ticks(axis: Any) -> None:
-    """Category tick labels are drawn by the axis formatter at draw time: translate through it."""
-    from matplotlib import category, ticker
-
-    formatter = axis.get_major_formatter()
-    if getattr(formatter, "crm_translated", False):
-        return
-    # set_xticklabels (pandas, seaborn heatmaps) installs a FixedFormatter or a FuncFormatter over
-    # the labels; ax.bar(["price", ...]) a StrCategoryFormatter. Numeric and date formatters stay.
-    if not isinstance(formatter, ticker.FixedFormatter | ticker.FuncFormatter | category.StrCategoryFormatter):
-        return
-    new = ticker.FuncFormatter(lambda x, pos=None, old=formatter: tr(old(x, pos), "zh"))
-    new.crm_translated = True
-    axis.set_major_formatter(new)
-
-
-def translate_figure(figure: Any, lang: str | None = None) -> Any:
-    """Translate, in place, the texts of a matplotlib figure that the glossary or a template knows.
-
-    Titles, axis labels, legend entries, annotations (including the numbers seaborn writes in
-    heatmap cells, left as they are) and category tick labels are translated.
-
-    Parameters
-    ----------
-    figure : matplotlib.figure.Figure
-    lang : {"en", "zh"}, optional
-        Defaults to the current language; in English nothing changes.
-
-    Returns
-    -------
-    Figure
-        The same figure.
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots(); _ = ax.set_xlabel("Recency"); _ = ax.bar(["price", "service"], [2, 1])
-    >>> _ = translate_figure(fig, "zh")
-    >>> ax.get_xlabel(), ax.xaxis.get_major_formatter()(1, 1)  # the tick label drawn at x = 1
-    ('最近购买', '服务')
-    >>> plt.close(fig)
-    """
-    if resolve_language(lang) != "zh":
-        return figure
-    from matplotlib.text import Text
-
-    for axes in figure.axes:
-        for axis in (axes.xaxis, axes.yaxis):
-            _translate_ticks(axis)
-    for text in figure.findobj(Text):
-        translated = tr(text.get_text(), "zh")
-        if translated != text.get_text():
-            text.set_text(translated)
-    return figure
+from crm_analysis.core import plotting
+from crm_analysis.core.display import install_display_hooks, translate_figure, translate_frame
+from crm_analysis.core.messages import (
+    CATALOGUE_DIR,
+    DOMAIN,
+    GLOSSARY,
+    LANGUAGES,
+    N_,
+    PATTERN,
+    PATTERNS,
+    TERM,
+    _,
+    catalogue,
+    gettext,
+    language,
+    resolve_language,
+    set_language,
+    tr,
+)
 
 
 def use_language(lang: str = "en") -> None:
@@ -418,39 +52,27 @@ def use_language(lang: str = "en") -> None:
     """
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
-    _state["lang"] = lang
-    from crm_analysis.core import plotting
-
+    set_language(lang)
     plotting.setup(lang)
-    _install_display_hooks()
+    install_display_hooks()
 
 
-def _install_display_hooks() -> None:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is None:
-        return
-    # The inline backend is activated lazily, at the first pyplot figure, and then registers its own PNG
-    # printer for figures; activate it now (a throwaway figure) so ours, registered below, is not replaced.
-    import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
-
-    plt.close(plt.figure())
-
-    formatters = shell.display_formatter.formatters
-
-    def figure_png(fig: Figure) -> bytes:
-        from IPython.core.pylabtools import print_figure
-
-        return print_figure(translate_figure(fig), "png", bbox_inches="tight")
-
-    def frame_html(frame: pd.DataFrame) -> str:
-        return translate_frame(frame)._repr_html_()
-
-    # Registered in both languages: the printers translate only in Chinese. Registering the PNG
-    # printer also makes figures built without pyplot (matplotlib.figure.Figure) display as images.
-    formatters["image/png"].for_type(Figure, figure_png)
-    formatters["text/html"].for_type(pd.DataFrame, frame_html)
+__all__ = [
+    "CATALOGUE_DIR",
+    "DOMAIN",
+    "GLOSSARY",
+    "LANGUAGES",
+    "N_",
+    "PATTERN",
+    "PATTERNS",
+    "TERM",
+    "_",
+    "catalogue",
+    "gettext",
+    "language",
+    "resolve_language",
+    "tr",
+    "translate_figure",
+    "translate_frame",
+    "use_language",
+]

@@ -15,6 +15,11 @@ from pathlib import Path
 import matplotlib as mpl
 from matplotlib import font_manager
 
+try:
+    import manimgx_fonts_cjk
+except ImportError:  # a dependency, but a broken install should still draw (with Latin fonts only)
+    manimgx_fonts_cjk = None
+
 CJK_FAMILY = "Noto Sans CJK SC"
 LATIN_FALLBACK = "DejaVu Sans"
 
@@ -29,9 +34,7 @@ def cjk_font_path() -> Path | None:
     >>> path is None or path.suffix == ".ttc"
     True
     """
-    try:
-        import manimgx_fonts_cjk
-    except ImportError:
+    if manimgx_fonts_cjk is None:
         return None
     candidates = sorted(Path(manimgx_fonts_cjk.__file__).parent.glob("*.tt[cf]")) + sorted(
         Path(manimgx_fonts_cjk.__file__).parent.glob("*.otf")

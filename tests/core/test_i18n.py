@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
-from crm_analysis.core import i18n, plotting
+from crm_analysis.core import i18n, messages, plotting
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -140,7 +140,8 @@ def test_templates_keep_unknown_parts_and_need_a_known_word():
 
 
 def test_user_templates_can_be_added(monkeypatch):
-    monkeypatch.setattr(i18n, "PATTERNS", [*i18n.PATTERNS, ("top {n:\\d+} customers", "前 {n} 名客户")])
+    # The templates live in the catalogue module (i18n re-exports the same list).
+    monkeypatch.setattr(messages, "PATTERNS", [*i18n.PATTERNS, ("top {n:\\d+} customers", "前 {n} 名客户")])
     assert i18n.tr("Top 10 customers", "zh") == "前 10 名客户"
 
 
@@ -249,13 +250,13 @@ def test_churn_management_summary_in_chinese():
     bridge = pd.DataFrame({"component": ["start", "new", "reactivated", "expansion", "contraction", "lost", "end"],
                            "amount": [1000.0, 200.0, 50.0, 80.0, -60.0, -170.0, 1100.0]})
     lost = churn.LostCustomers(table, pd.DataFrame(), "")
-    english = churn.management_summary(lost, evaluation, bridge, lang="en")
-    chinese = churn.management_summary(lost, evaluation, bridge, lang="zh")
+    english = churn.manager_summary(lost, evaluation, bridge, lang="en")
+    chinese = churn.manager_summary(lost, evaluation, bridge, lang="zh")
     _assert_same_facts(english, chinese)
     assert "价格" in chinese[0] and "服务" in chinese[0] and "逻辑回归" in chinese[1]
 
 
-def test_value_manager_sentences_in_chinese():
+def test_value_manager_summary_in_chinese():
     from crm_analysis import value
 
     v = pd.DataFrame({"clv": [900.0, 400.0, 50.0, 20.0], "churn_risk": [0.7, 0.2, 0.9, 0.1],
@@ -264,8 +265,8 @@ def test_value_manager_sentences_in_chinese():
     concentration = pd.DataFrame({"value": [0.82]}, index=["top_20pct_value_share"])
     var_table = pd.DataFrame({"value_tier": ["A", "C"], "share_of_value_at_risk": [0.91, 0.09]})
     kwargs = {"by": "value_tier", "horizon_label": "the next 39 weeks"}
-    english = value.manager_sentences(v, concentration, var_table, lang="en", **kwargs)
-    chinese = value.manager_sentences(v, concentration, var_table, lang="zh", **kwargs)
+    english = value.manager_summary(v, concentration, var_table, lang="en", **kwargs)
+    chinese = value.manager_summary(v, concentration, var_table, lang="zh", **kwargs)
     _assert_same_facts(english, chinese)
     assert "未来 39 周" in chinese[0] and "价值等级" in chinese[3]
 
