@@ -1,0 +1,130 @@
+"""Historical value (历史价值) per customer and its concentration (Pareto / ABC, Gini)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crm_analysis.core.checks import require_columns
+from crm_analysis.features.abc import abc_tiers, concentration
+from crm_analysis.value.periods import _TX_REQUIRED
+
+
+def historical_value(transactions: pd.DataFrame, *, as_of: str | pd.Timestamp) -> pd.DataFrame:
+    """Historical value per customer (历史价值): revenue, orders, tenure and returns before ``as_of``.
+
+    Completed lines are purchases; returned lines (status ``returned``, or a negative amount
+    when there is no status column) reduce revenue by their absolute value; cancelled lines
+    are ignored.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Canonical transactions: ``customer_id``, ``order_date``, ``amount``; optional
+        ``status`` and ``order_id`` (orders are distinct order ids when present, else distinct
+        purchase days).
+    as_of : date-like
+        Analysis date; only lines strictly before it count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id`` (customers with at least one purchase): ``revenue`` (net of
+        returns), ``gross_revenue``, ``n_orders``, ``average_order_value``, ``returns`` (returned
+        lines), ``returned_value``, ``return_rate`` (returns / n_orders), ``first_purchase``,
+        ``last_purchase``, ``tenure_days`` (first purchase to ``as_of``), ``recency_days``.
+
+    Raises
+    ------
+    crm_analysis.core.errors.CRMDataError
+        If a required column is missing.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["A", "A", "A", "B"],
+    ...     "order_date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-09", "2024-01-03"]),
+    ...     "amount": [100.0, 50.0, -20.0, 30.0], "status": ["completed", "completed", "returned", "completed"]})
+    >>> historical_value(tx, as_of="2024-01-11")[["revenue", "n_orders", "returns", "tenure_days"]]
+                 revenue  n_orders  returns  tenure_days
+    customer_id
+    A              130.0         2        1           10
+    B               30.0         1        0            8
+    """
+    require_columns(transactions, _TX_REQUIRED, "transactions")
+    as_of = pd.Timestamp(as_of).normalize()
+    tx = transactions.loc[transactions["order_date"] < as_of]
+    amount = tx["amount"].astype("float64").fillna(0.0)
+    if "status" in tx.columns:
+        status = tx["status"].astype("string")
+        completed = (status == "completed").fillna(False)
+        returned = (status == "returned").fillna(False)
+    else:
+        completed = amount >= 0
+        returned = amount < 0
+    day = tx["order_date"].dt.normalize()
+    has_order_id = "order_id" in tx.columns and tx["order_id"].notna().any()
+    order_key = tx["order_id"].astype("string").fillna(day.astype("string")) if has_order_id else day
+    parts = pd.DataFrame(
+        {
+            "customer_id": tx["customer_id"].astype("string"),
+            "sale": amount.where(completed, 0.0),
+            "refund": amount.abs().where(returned, 0.0),
+            "is_return": returned.astype("int64"),
+            "purchase_day": day.where(completed),
+            "order_key": order_key.where(completed),
+        }
+    )
+    grouped = parts.groupby("customer_id", sort=True)
+    out = grouped.agg(
+        gross_revenue=("sale", "sum"),
+        returned_value=("refund", "sum"),
+        returns=("is_return", "sum"),
+        n_orders=("order_key", "nunique"),
+        first_purchase=("purchase_day", "min"),
+        last_purchase=("purchase_day", "max"),
+    )
+    out = out.loc[out["n_orders"] > 0].copy()
+    out["revenue"] = out["gross_revenue"] - out["returned_value"]
+    out["average_order_value"] = out["gross_revenue"] / out["n_orders"]
+    out["return_rate"] = out["returns"] / out["n_orders"]
+    out["tenure_days"] = (as_of - out["first_purchase"]).dt.days.astype("int64")
+    out["recency_days"] = (as_of - out["last_purchase"]).dt.days.astype("int64")
+    out["n_orders"] = out["n_orders"].astype("int64")
+    out["returns"] = out["returns"].astype("int64")
+    columns = ["revenue", "gross_revenue", "n_orders", "average_order_value", "returns", "returned_value",
+               "return_rate", "first_purchase", "last_purchase", "tenure_days", "recency_days"]
+    return out[columns]
+
+
+def concentration_summary(values: pd.Series, *, a_share: float = 0.80, b_share: float = 0.95) -> pd.DataFrame:
+    """Headline concentration figures, reusing chapter 2's Pareto / ABC (:mod:`crm_analysis.segment`).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Value per customer (net revenue; negative counts as 0).
+    a_share, b_share : float
+        ABC thresholds on the cumulative share of value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column ``value`` indexed by figure: ``customers``, ``revenue``, ``gini``,
+        ``top_20pct_value_share``, ``customer_share_for_80pct`` and, per ABC class,
+        ``tier_X_customers`` and ``tier_X_value_share``.
+
+    Examples
+    --------
+    >>> s = concentration_summary(pd.Series([80.0, 15.0, 5.0, 0.0], index=list("wxyz")))
+    >>> float(s.loc["top_20pct_value_share", "value"]), float(s.loc["tier_A_customers", "value"])
+    (0.8, 1.0)
+    """
+    stats = concentration(values).rename({"top_share_of_revenue": "top_20pct_value_share"})
+    tiers = abc_tiers(values, a=a_share, b=b_share)
+    clipped = values.astype("float64").fillna(0.0).clip(lower=0.0)
+    total = clipped.sum()
+    rows = stats.to_dict()
+    for tier in "ABC":
+        members = (tiers == tier).to_numpy()
+        rows[f"tier_{tier}_customers"] = float(members.sum())
+        rows[f"tier_{tier}_value_share"] = float(clipped[members].sum() / total) if total > 0 else 0.0
+    return pd.DataFrame({"value": pd.Series(rows, dtype="float64")})
