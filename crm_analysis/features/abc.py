@@ -6,9 +6,12 @@ the revenue lost customers brought, chapter 4 by lifetime value.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 __all__ = ["abc_tiers", "concentration", "lorenz_curve", "plot_pareto"]
@@ -114,8 +117,24 @@ def concentration(monetary: pd.Series, *, top_share: float = 0.20) -> pd.Series:
                       "top_share_of_revenue": top, "customer_share_for_80pct": need80})
 
 
-def plot_pareto(monetary: pd.Series, *, a: float = 0.80, b: float = 0.95) -> Figure:
+def plot_pareto(
+    monetary: pd.Series, *, a: float = 0.80, b: float = 0.95, axes: Sequence[Axes] | np.ndarray | None = None,
+) -> Figure:
     """Pareto curve (customers sorted by revenue, ABC thresholds marked) and Lorenz curve.
+
+    Parameters
+    ----------
+    monetary : pandas.Series
+        Revenue per customer.
+    a, b : float
+        The ABC thresholds marked on the Pareto curve (as in :func:`abc_tiers`).
+    axes : two matplotlib Axes, optional
+        Where to draw the Pareto and the Lorenz curve; a new figure with both side by side when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure of the two curves (that of ``axes`` when given).
 
     Examples
     --------
@@ -126,7 +145,11 @@ def plot_pareto(monetary: pd.Series, *, a: float = 0.80, b: float = 0.95) -> Fig
     stats = concentration(monetary)
     pareto_x = lorenz["customer_share"].to_numpy()
     pareto_y = 1 - lorenz["revenue_share"].to_numpy()[::-1]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    owned = axes is None
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    left, right = np.ravel(axes)
+    fig = left.figure
     left.plot(pareto_x * 100, pareto_y * 100, color="tab:blue")
     for level, name in ((a, "A/B"), (b, "B/C")):
         left.axhline(level * 100, ls="--", color="grey", lw=0.8)
@@ -139,5 +162,6 @@ def plot_pareto(monetary: pd.Series, *, a: float = 0.80, b: float = 0.95) -> Fig
     right.set(xlabel="% of customers (smallest first)", ylabel="% of revenue",
               title=f"Lorenz curve: Gini = {stats['gini']:.2f}")
     right.legend(loc="upper left")
-    fig.tight_layout()
+    if owned:
+        fig.tight_layout()
     return fig

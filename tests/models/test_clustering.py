@@ -1,4 +1,4 @@
-"""Scale behaviour of crm_analysis.segment: the seeded silhouette sample, one-thread clustering.
+"""Tests of crm_analysis.models.clustering: the estimator, choosing k, the seeded silhouette sample.
 
 Issue 7 asks for clustering on 1,000,000 customers with sampling only where a method is quadratic.
 These tests pin what that means: only the silhouette depends on the sample; the other criteria and
@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
-from threadpoolctl import threadpool_info
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from crm_analysis import segment as S
+from crm_analysis.models.clustering import CustomerSegmenter, choose_k, select_k
 
 SEED = 20231101
 
@@ -27,61 +27,63 @@ def blobs(n: int = 3000, seed: int = SEED) -> pd.DataFrame:
     return pd.DataFrame(centre * rng.lognormal(0, 0.25, (n, 3)), columns=["recency_days", "n_orders", "monetary"])
 
 
+@parametrize_with_checks([CustomerSegmenter(n_clusters=3), CustomerSegmenter("gmm", 3, n_init=1)])
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_segmenter_rejects_unknown_method():
+    with pytest.raises(ValueError, match="method"):
+        CustomerSegmenter("dbscan").fit(np.ones((5, 2)))
+
+
+def test_choose_k_breaks_ties_towards_fewer_clusters():
+    scores = pd.DataFrame({"silhouette": [0.6, 0.5], "davies_bouldin": [0.6, 0.5],
+                           "calinski_harabasz": [10, 20], "bic": [2, 1]}, index=[2, 3])
+    assert choose_k(scores) == 3
+    scores["bic"] = [1, 2]
+    assert choose_k(scores) == 2
+
+
 def test_only_the_silhouette_depends_on_the_sample():
     X = blobs()
-    small = S.select_k(X, [2, 3, 4], random_state=0, silhouette_sample=400, n_init=2)
-    full = S.select_k(X, [2, 3, 4], random_state=0, silhouette_sample=len(X), n_init=2)
+    small = select_k(X, [2, 3, 4], random_state=0, silhouette_sample=400, n_init=2)
+    full = select_k(X, [2, 3, 4], random_state=0, silhouette_sample=len(X), n_init=2)
     for column in ("davies_bouldin", "calinski_harabasz", "bic"):
         np.testing.assert_allclose(small[column], full[column], rtol=1e-12)
     assert not np.allclose(small["silhouette"], full["silhouette"], atol=0, rtol=1e-12)
     # a seeded sample of 400 estimates the silhouette of all 3,000 customers closely ...
     np.testing.assert_allclose(small["silhouette"], full["silhouette"], atol=0.04)
     # ... and picks the same k
-    assert S.choose_k(small) == S.choose_k(full) == 3
+    assert choose_k(small) == choose_k(full) == 3
 
 
 def test_silhouette_sample_is_seeded():
     X = blobs(1500)
-    first = S.select_k(X, [3], random_state=5, silhouette_sample=300, n_init=1)
-    again = S.select_k(X, [3], random_state=5, silhouette_sample=300, n_init=1)
-    other = S.select_k(X, [3], random_state=6, silhouette_sample=300, n_init=1)
+    first = select_k(X, [3], random_state=5, silhouette_sample=300, n_init=1)
+    again = select_k(X, [3], random_state=5, silhouette_sample=300, n_init=1)
+    other = select_k(X, [3], random_state=6, silhouette_sample=300, n_init=1)
     assert first.equals(again)
     assert first.loc[3, "silhouette"] != other.loc[3, "silhouette"]
 
 
 def test_full_silhouette_when_customers_fit_in_the_sample():
     X = blobs(600)
-    scores = S.select_k(X, [3], random_state=0, silhouette_sample=10_000, n_init=1)
-    seg = S.CustomerSegmenter(n_clusters=3, n_init=1, random_state=0).fit(X)
+    scores = select_k(X, [3], random_state=0, silhouette_sample=10_000, n_init=1)
+    seg = CustomerSegmenter(n_clusters=3, n_init=1, random_state=0).fit(X)
     exact = silhouette_score(seg.preprocess(X), seg.labels_)
     assert scores.loc[3, "silhouette"] == pytest.approx(exact, abs=1e-12)
 
 
-def _openmp_threads() -> list[int]:
-    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "openmp"]
-
-
-def test_clustering_runs_on_one_thread_and_restores_the_limit(monkeypatch):
-    seen: list[list[int]] = []
-
-    class RecordingKMeans(KMeans):
-        def fit(self, X, y=None, sample_weight=None):
-            seen.append(_openmp_threads())
-            return super().fit(X, y, sample_weight)
-
-    monkeypatch.setattr(S, "KMeans", RecordingKMeans)
-    before = _openmp_threads()
-    X = blobs(300)
-    S.CustomerSegmenter(n_clusters=3, n_init=1, random_state=0).fit(X)
-    S.raw_rfm_kmeans(X, 3, random_state=0)
-    assert len(seen) == 2
-    assert all(threads == [1] * len(threads) for threads in seen)
-    assert _openmp_threads() == before
-
-
 def test_one_thread_gives_the_same_clusters_as_plain_kmeans():
     X = blobs(2000)
-    seg = S.CustomerSegmenter(n_clusters=4, n_init=3, random_state=7).fit(X)
+    seg = CustomerSegmenter(n_clusters=4, n_init=3, random_state=7).fit(X)
     plain = KMeans(4, n_init=3, random_state=7).fit(seg.preprocess(X))
     assert seg.labels_.tolist() == plain.labels_.tolist()
     np.testing.assert_allclose(seg.cluster_centers_, plain.cluster_centers_, rtol=1e-9, atol=1e-12)
+
+
+def test_bic_prefers_the_true_number_of_groups():
+    X = blobs(1500)
+    bic = {k: CustomerSegmenter(n_clusters=k, n_init=2, random_state=0).fit(X).bic(X) for k in (2, 3)}
+    assert bic[3] < bic[2]

@@ -1,0 +1,77 @@
+"""Movement between segments (客户迁移): snapshots at two dates, the migration matrix, who moved.
+
+Examples
+--------
+>>> before = pd.Series(["A", "B"], index=["x", "y"])
+>>> movement_summary(before, pd.Series(["A", "A"], index=["x", "y"]), ["A", "B"]).to_dict()
+{'moved up': 1, 'stayed': 1, 'slipped': 0, 'new': 0}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from crm_analysis.features.abc import abc_tiers
+from crm_analysis.segment.rfm import rfm_scores
+
+__all__ = ["NOT_YET", "migration_matrix", "movement_summary", "segment_snapshot"]
+
+#: The row of customers who had not bought yet at the first date.
+NOT_YET = "(not yet a customer)"
+
+
+def segment_snapshot(features: pd.DataFrame, *, a: float = 0.80, b: float = 0.95) -> pd.DataFrame:
+    """RFM segment and ABC tier of every customer in one feature table (one date).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"recency_days": [1, 90], "n_orders": [5, 1], "monetary": [50.0, 5.0]})
+    >>> segment_snapshot(f).columns.tolist()
+    ['rfm_segment', 'abc_tier']
+    """
+    return pd.DataFrame({"rfm_segment": rfm_scores(features)["rfm_segment"],
+                         "abc_tier": abc_tiers(features["monetary"], a=a, b=b)})
+
+
+def migration_matrix(before: pd.Series, after: pd.Series, *, order: Sequence[str] | None = None) -> pd.DataFrame:
+    """Cross-table of customers by state at the first date (rows) and the second (columns).
+
+    Customers present only at the second date are in the row ``"(not yet a customer)"``.
+
+    Examples
+    --------
+    >>> before = pd.Series(["A", "B"], index=["x", "y"])
+    >>> after = pd.Series(["A", "A", "C"], index=["x", "y", "z"])
+    >>> migration_matrix(before, after, order=["A", "B", "C"]).loc["B"].tolist()
+    [1, 0]
+    """
+    joined = pd.DataFrame({"before": before.astype("string"), "after": after.astype("string")})
+    joined = joined[joined["after"].notna()]
+    joined["before"] = joined["before"].fillna(NOT_YET)
+    matrix = pd.crosstab(joined["before"], joined["after"])
+    if order is not None:
+        rows = [o for o in order if o in matrix.index] + ([NOT_YET] if NOT_YET in matrix.index else [])
+        matrix = matrix.reindex(index=rows, columns=[o for o in order if o in matrix.columns], fill_value=0)
+    return matrix
+
+
+def movement_summary(before: pd.Series, after: pd.Series, order: Sequence[str]) -> pd.Series:
+    """Counts of customers who moved up, stayed, slipped (by ``order``, best first) or are new.
+
+    Examples
+    --------
+    >>> movement_summary(pd.Series(["A", "B", "A"], index=list("xyz")),
+    ...                  pd.Series(["B", "A", "A", "C"], index=list("xyzw")), ["A", "B", "C"]).to_dict()
+    {'moved up': 1, 'stayed': 1, 'slipped': 1, 'new': 1}
+    """
+    rank = {name: i for i, name in enumerate(order)}
+    joined = pd.DataFrame({"before": before.map(rank), "after": after.map(rank)}).dropna(subset=["after"])
+    known = joined.dropna(subset=["before"])
+    return pd.Series({
+        "moved up": int((known["after"] < known["before"]).sum()),
+        "stayed": int((known["after"] == known["before"]).sum()),
+        "slipped": int((known["after"] > known["before"]).sum()),
+        "new": int(joined["before"].isna().sum()),
+    })

@@ -1,0 +1,44 @@
+"""Tests of crm_analysis.segment.plots: every chart returns its figure and draws on given axes."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from crm_analysis import segment as S
+
+
+def test_plots_return_figures(make_features):
+    features = make_features(120)
+    scores = S.rfm_scores(features)
+    assert S.plot_rfm_heatmap(scores, features).axes
+    assert S.plot_pareto(features["monetary"]).axes
+    m = S.migration_matrix(scores["rfm_segment"], scores["rfm_segment"], order=S.RFM_SEGMENT_ORDER)
+    assert S.plot_migration(m).axes
+    plt.close("all")
+
+
+def test_plots_draw_on_the_axes_they_are_given(make_features):
+    features = make_features(120)
+    scores = S.rfm_scores(features)
+    labels = features["group"].to_numpy()
+    Z = pd.DataFrame(np.log1p(features[list(S.RFM_COLUMNS)].to_numpy()), columns=list(S.RFM_COLUMNS))
+    k_scores = pd.DataFrame({"silhouette": [0.5, 0.6], "davies_bouldin": [0.9, 0.7],
+                             "calinski_harabasz": [100, 150], "bic": [900, 800]}, index=[2, 3])
+    fig, axes = plt.subplots(3, 3)
+    drawn = [
+        S.plot_rfm_heatmap(scores, ax=axes[0, 0]),
+        S.plot_clusters_pca(Z.to_numpy(), labels, ax=axes[0, 1]),
+        S.plot_snake(Z, labels, pd.Series({0: "a", 1: "b", 2: "c"}), ax=axes[0, 2]),
+        S.plot_migration(S.migration_matrix(scores["rfm_segment"], scores["rfm_segment"]), ax=axes[1, 0]),
+        S.plot_k_selection(k_scores, 3, axes=axes[1:, 1:]),
+    ]
+    assert all(figure is fig for figure in drawn)
+    assert axes[0, 0].get_title() == "RFM segments: customers per cell"
+    assert axes[0, 1].get_title() == "Clusters in two dimensions (PCA)"
+    assert [t.get_text() for t in axes[0, 2].get_legend().get_texts()] == ["0: a", "1: b", "2: c"]
+    assert axes[1, 0].get_ylabel() == "before (first date)"
+    assert axes[2, 2].get_title() == "BIC of a Gaussian mixture (lower is better)"
+    assert axes[2, 0].get_title() == ""  # axes not given to any chart stay empty
+    plt.close("all")

@@ -1,0 +1,73 @@
+"""Tests of crm_analysis.segment.rfm: quintile scores, RFM scores and the named segment grid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_analysis import segment as S
+from crm_analysis.core import i18n
+from crm_analysis.core.errors import CRMDataError
+
+SEED = 20240601
+
+
+def test_quintile_scores_are_exact_quintiles_without_ties():
+    values = pd.Series(np.random.default_rng(SEED).permutation(100).astype(float))
+    scores = S.quintile_score(values)
+    assert scores.value_counts().sort_index().tolist() == [20] * 5
+    # the best 20 values get 5, the worst 20 get 1
+    assert (scores[values >= 80] == 5).all() and (scores[values < 20] == 1).all()
+
+
+def test_quintile_scores_give_ties_the_same_score_regardless_of_order():
+    values = pd.Series([1, 1, 1, 1, 1, 1, 2, 3, 4, 5])
+    scores = S.quintile_score(values)
+    assert scores[values == 1].nunique() == 1 and scores.iloc[0] == 1
+    shuffled = values.sample(frac=1, random_state=SEED)
+    assert S.quintile_score(shuffled).sort_index().tolist() == scores.tolist()
+
+
+def test_recency_scores_reward_recent_customers():
+    scores = S.quintile_score(pd.Series([1, 10, 100, 1000, 5]), higher_is_better=False)
+    assert scores.tolist() == [5, 3, 2, 1, 4]
+
+
+def test_quintile_score_rejects_missing_values():
+    with pytest.raises(ValueError, match="missing"):
+        S.quintile_score(pd.Series([1.0, np.nan]))
+
+
+def test_rfm_segments_follow_the_documented_grid(make_features):
+    features = make_features()
+    scores = S.rfm_scores(features)
+    assert scores["rfm_score"].str.fullmatch(r"[1-5]{3}").all()
+    expected = [S.RFM_SEGMENT_GRID[r][fm - 1] for r, fm in zip(scores["r_score"], scores["fm_score"], strict=True)]
+    assert scores["rfm_segment"].tolist() == expected
+    assert set(scores["rfm_segment"]) <= set(S.RFM_SEGMENT_ORDER)
+    # the most recent, most frequent, highest spenders are champions
+    best = features.index[(scores["r_score"] == 5) & (scores["f_score"] == 5) & (scores["m_score"] == 5)]
+    assert len(best) > 0 and (scores.loc[best, "rfm_segment"] == "champions").all()
+
+
+def test_every_grid_cell_has_a_known_segment_with_chinese_name_and_action():
+    names = {name for row in S.RFM_SEGMENT_GRID.values() for name in row}
+    assert names == set(S.RFM_SEGMENT_ORDER) == set(S.RFM_SEGMENT_ACTIONS)
+    # the Chinese names and actions come from the catalogue: every one is there, and no two names share one
+    chinese = {name: i18n.tr(name, "zh") for name in names}
+    assert all(zh != name for name, zh in chinese.items())
+    assert len(set(chinese.values())) == len(names)
+    assert all(i18n.tr(action, "zh") != action for action in S.RFM_SEGMENT_ACTIONS.values())
+
+
+def test_rfm_scores_name_the_missing_column():
+    with pytest.raises(CRMDataError, match="monetary"):
+        S.rfm_scores(pd.DataFrame({"recency_days": [1], "n_orders": [1]}))
+
+
+def test_rfm_scores_name_the_customers_with_missing_values():
+    features = pd.DataFrame({"recency_days": [1, 2], "n_orders": [1, None], "monetary": [5.0, 6.0]},
+                            index=pd.Index(["C1", "C2"], name="customer_id"))
+    with pytest.raises(CRMDataError, match=r"'n_orders'.*C2"):
+        S.rfm_scores(features)
