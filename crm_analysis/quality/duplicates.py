@@ -297,7 +297,7 @@ def find_duplicate_customers(customers: pd.DataFrame, *, threshold: float = 0.7,
     Raises
     ------
     CRMDataError
-        If ``customer_id`` or ``name`` is missing.
+        If ``customers`` has no ``customer_id`` or no ``name`` column (names are what is compared).
 
     Examples
     --------

@@ -15,9 +15,9 @@ def fix_list(data: CRMData, checks: QualityChecks, *, show_pii: bool = False) ->
     Parameters
     ----------
     data : CRMData
-        The loaded tables.
+        The tables as collected (``chapter.loaded``): the fix list names their rows.
     checks : QualityChecks
-        Result of :func:`run_checks`.
+        Result of :func:`~crm_analysis.quality.run_checks` on ``data``.
     show_pii : bool, default False
         Show raw names, phones and e-mails (only for the data owner).
 

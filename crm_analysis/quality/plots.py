@@ -1,5 +1,9 @@
-"""Charts of chapter 1. Each takes an optional ``ax`` to draw into (else it makes its own figure)
-and returns the figure; texts are in the report language (``lang``)."""
+"""Charts of chapter 1.
+
+Every function takes ``ax`` (matplotlib Axes, optional: where to draw; by default a new figure,
+laid out and closed so that a notebook shows it once, by ``display``) and ``lang`` ({"en", "zh"},
+optional: language of the texts, by default the report language), and returns the figure.
+"""
 
 from __future__ import annotations
 
@@ -37,14 +41,13 @@ def plot_field_channel_heatmap(matrix: pd.DataFrame, *, ax: matplotlib.axes.Axes
     ----------
     matrix : pandas.DataFrame
         Share of records with the field filled and valid: fields (rows) by acquisition channel (columns).
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; by default a new figure sized to the matrix.
-    lang : {"en", "zh"}, optional
-        Language of the texts; defaults to the report language.
+    ax, lang : optional
+        See the module.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The heatmap, one row per field.
 
     Examples
     --------
@@ -79,14 +82,13 @@ def plot_quality_by_month(frame: pd.DataFrame, *, ax: matplotlib.axes.Axes | Non
     ----------
     frame : pandas.DataFrame
         Indexed by month: the dimensions and quality_score (customers) or share_clean (order lines).
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; by default a new figure.
-    lang : {"en", "zh"}, optional
-        Language of the texts; defaults to the report language.
+    ax, lang : optional
+        See the module.
 
     Returns
     -------
     matplotlib.figure.Figure
+        One line per dimension and the overall score (or share clean).
 
     Examples
     --------
@@ -117,14 +119,13 @@ def plot_source_value(table: pd.DataFrame, *, ax: matplotlib.axes.Axes | None = 
     ----------
     table : pandas.DataFrame
         Indexed by acquisition channel: customers, quality_score, revenue_per_customer.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; by default a new figure.
-    lang : {"en", "zh"}, optional
-        Language of the texts; defaults to the report language.
+    ax, lang : optional
+        See the module.
 
     Returns
     -------
     matplotlib.figure.Figure
+        One bubble per acquisition channel.
 
     Examples
     --------

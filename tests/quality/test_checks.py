@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
 from crm_analysis import quality
+from crm_analysis.core import i18n
 from crm_analysis.core.crmdata import CRMData
 from crm_analysis.core.errors import CRMDataError
 
 AS_OF = pd.Timestamp("2026-01-01")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_clean_records_raise_no_finding(customer, run):
@@ -54,3 +58,13 @@ def test_recheck_staleness_needs_an_as_of_date(frame, person):
                                    pd.DataFrame(columns=quality.PAIR_COLUMNS), pd.Series(dtype="string"))
     with pytest.raises(CRMDataError, match="as-of"):
         quality.recheck_staleness(checks, frame([person(1)]), 365)
+
+
+def test_notes_are_in_the_report_language(run, line):
+    try:
+        i18n.use_language("zh")
+        _, checks = run(None, [line(0)])
+    finally:
+        i18n.use_language("en")
+    assert "没有客户表：无法检查孤立交易（未知客户的订单行）。" in checks.notes
+    assert all(CJK.search(note) for note in checks.notes)
