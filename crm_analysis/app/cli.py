@@ -20,7 +20,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crm_analysis import __version__
+from crm_analysis.app.runner import RunError, parse_value, run_report
+from crm_analysis.app.teaching import write_student_notebooks
 from crm_analysis.core import paths
+from crm_analysis.data import synth
 
 PROG = "crm-analysis"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -117,7 +120,6 @@ def _add_run(subparsers: Any) -> None:
 
 
 def _cmd_run(args: argparse.Namespace, err: TextIO) -> int:
-    from crm_analysis.app.runner import RunError, parse_value, run_report
 
     params = {name: parse_value(value) for name, value in args.parameter}
     try:
@@ -173,12 +175,6 @@ def _cmd_generate(args: argparse.Namespace, err: TextIO) -> int:
     out = Path(args.out).expanduser()
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
         raise CommandError(f"output folder {out} exists and is not empty; use --force to write into it anyway")
-    try:  # imported here so that `crm-analysis run` never pays for (or depends on) the generator
-        from crm_analysis.data import synth
-    except ImportError as exc:
-        raise CommandError(f"the data generator (crm_analysis.data.synth) is not available: {exc}") from exc
-    if not hasattr(synth, "generate_to_dir"):
-        raise CommandError("this version of crm_analysis.data.synth has no generate_to_dir()")
     kwargs: dict[str, Any] = {
         "n_customers": args.customers,
         "seed": synth.DEFAULT_SEED if args.seed is None else args.seed,
@@ -206,8 +202,6 @@ def _add_student_notebooks(subparsers: Any) -> None:
 
 
 def _cmd_student_notebooks(args: argparse.Namespace, err: TextIO) -> int:
-    from crm_analysis.app.teaching import write_student_notebooks
-
     try:
         written = write_student_notebooks(Path(args.out).expanduser(), args.notebooks_dir)
     except FileNotFoundError as exc:

@@ -34,9 +34,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import matplotlib as mpl
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
+
+from crm_analysis import churn, segment, value
+from crm_analysis.core import plotting
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.core.threads import single_thread
 
 ENV_VAR = "CRM_ANALYSIS_WIDGETS"
 _ON = {"1", "true", "on", "yes"}
@@ -137,17 +146,11 @@ class View:
 
 def _ensure_cjk_font() -> None:
     """Apply the workbook's plot style unless a chapter already did, so Chinese labels render."""
-    import matplotlib as mpl
-
-    from crm_analysis.core import plotting
-
     if plotting.CJK_FAMILY not in mpl.rcParams["font.family"]:
         plotting.setup("en")
 
 
 def _finish(figure: Figure, summary: str, result: Any = None) -> View:
-    import matplotlib.pyplot as plt
-
     figure.tight_layout()
     # Closed so the inline backend does not show it a second time at the end of the cell.
     plt.close(figure)
@@ -240,8 +243,6 @@ def abc_view(monetary: pd.Series, *, a: float = 0.80, b: float = 0.95) -> View:
     >>> abc_view(pd.Series([50.0, 30.0, 10.0, 6.0, 4.0]), a=0.8, b=0.95).result["customers"].tolist()
     [2, 2, 1]
     """
-    from crm_analysis import segment
-
     _ensure_cjk_font()
     tiers = segment.abc_tiers(monetary, a=a, b=b)
     spend = monetary.astype("float64").fillna(0.0).clip(lower=0.0)
@@ -317,7 +318,6 @@ def rfm_types(features: pd.DataFrame, *, recency_days: float, n_orders: float, m
     >>> rfm_types(f, recency_days=30, n_orders=2, monetary=100).tolist()
     ['important value (重要价值客户)', 'general to win back (一般挽留客户)']
     """
-    from crm_analysis.core.errors import CRMDataError
 
     missing = [c for c in ("recency_days", "n_orders", "monetary") if c not in features]
     if missing:
@@ -434,8 +434,6 @@ class _Clusterings:
         self.fits: dict[int, Any] = {}
         first = self.fit(2 if len(X) >= 2 else 1)
         Z = first.preprocess(X)
-        from sklearn.decomposition import PCA
-
         rng = np.random.default_rng(seed)
         self.shown = np.sort(rng.choice(len(Z), size=min(len(Z), max_points), replace=False))
         pca = PCA(n_components=2, random_state=seed).fit(Z)
@@ -444,19 +442,13 @@ class _Clusterings:
         self.Z = Z
 
     def fit(self, k: int) -> Any:
-        from threadpoolctl import threadpool_limits
-
-        from crm_analysis import segment
-
         if k not in self.fits:
             # One thread: on a shared small machine, contended BLAS/OpenMP threads are ~50x slower.
-            with threadpool_limits(limits=1):
+            with single_thread():
                 self.fits[k] = segment.CustomerSegmenter(self.method, k, random_state=self.seed).fit(self.X)
         return self.fits[k]
 
     def view(self, k: int) -> View:
-        from sklearn.metrics import silhouette_score
-
         labels = pd.Series(self.fit(k).labels_, index=self.X.index, name="cluster")
         sizes = labels.value_counts(normalize=True).sort_index()
         silhouette = (float(silhouette_score(self.Z, labels.to_numpy(), sample_size=min(len(labels), 2000),
@@ -559,8 +551,6 @@ def inactivity_view(
     >>> inactivity_view(tx, percentile=0.5, as_of="2024-06-01").result
     {'window_days': 60, 'lost': 1, 'customers': 2}
     """
-    from crm_analysis import churn
-
     _ensure_cjk_font()
     as_of = pd.Timestamp(as_of) if as_of is not None else transactions["order_date"].max() + pd.Timedelta(days=1)
     window = churn.choose_inactivity_window(transactions, percentile=percentile)
@@ -621,8 +611,6 @@ class _ClvCurves:
     """
 
     def __init__(self, summary: pd.DataFrame, models: Any, max_weeks: float) -> None:
-        from crm_analysis import value
-
         self.summary, self.models = summary, models
         self.month = value.TIME_UNITS["M"] / value.TIME_UNITS[models.time_unit]
         self.order_value = np.asarray(value.expected_order_value(models, summary), dtype="float64")
@@ -634,8 +622,6 @@ class _ClvCurves:
 
     def expected(self, end_month: float) -> np.ndarray:
         """Cumulative expected purchases per customer by ``end_month`` months from now (cached)."""
-        from crm_analysis import value
-
         if end_month not in self.cumulative:
             self.cumulative[end_month] = value.expected_purchases(self.models.bgnbd, end_month * self.month, *self.frv)
         return self.cumulative[end_month]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import pytest
@@ -54,19 +53,8 @@ def test_generate_refuses_a_non_empty_folder_without_force(capsys: pytest.Captur
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
-def _synth():
-    try:
-        synth = importlib.import_module("crm_analysis.data.synth")
-    except ImportError as exc:
-        pytest.skip(f"crm_analysis.data.synth is not importable yet ({exc}); generate cannot be tested")
-    if not hasattr(synth, "generate_to_dir"):
-        pytest.skip("crm_analysis.data.synth has no generate_to_dir() yet; generate cannot be tested")
-    return synth
-
-
 @pytest.mark.slow
 def test_generate_writes_the_tables(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    _synth()
     out = tmp_path / "gen"
     assert cli.main(["generate", "--customers", "40", "--out", str(out), "--format", "csv", "--seed", "5"]) == 0
     written = sorted(p.name for p in out.rglob("*.csv"))

@@ -249,7 +249,7 @@ def test_cli_parameter_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> Non
         seen.update(kwargs)
         raise RunError("stop here")
 
-    monkeypatch.setattr("crm_analysis.app.runner.run_report", fake_run_report)
+    monkeypatch.setattr("crm_analysis.app.cli.run_report", fake_run_report)
     argv = ["run", "-p", "seed", "3", "-p", "show_pii", "True", "-p", "lang", "zh", "-p", "ratio", "0.5"]
     with contextlib.redirect_stderr(io.StringIO()):
         assert cli.main(argv) == 2
