@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import tomllib
@@ -101,3 +102,26 @@ def test_papermill_documents_every_parameter(path: Path):
     assert declared and declared == inferred, f"papermill cannot parse: {sorted(declared - inferred)}"
     for name in ("data_source", "as_of", "seed", "output_dir", "show_pii", "lang", "engine"):
         assert name in inferred, f"{path.name} lacks the standard parameter {name!r}"
+
+
+def test_readme_names_only_code_that_exists():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    dotted = set(re.findall(r"`(crm_analysis(?:\.\w+)+)", readme))
+    dotted |= {f"{m}.{n}" for m, n in re.findall(r"from (crm_analysis[\w.]*) import (\w+)", readme)}
+    assert "crm_analysis.features.rfm_summary_duckdb" in dotted  # guard the guard: the search finds names
+    for name in sorted(dotted):
+        module, _, attribute = name.rpartition(".")
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            assert hasattr(importlib.import_module(module), attribute), f"README names {name}, which does not exist"
+
+
+def test_readme_lays_out_every_subpackage():
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## How the code is laid out", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    package = ROOT / "crm_analysis"
+    subpackages = [*sorted(p.name for p in package.iterdir() if (p / "__init__.py").is_file()), "locale"]
+    assert len(subpackages) >= 10
+    for name in subpackages:
+        assert f"`{name}/`" in section, f"README's layout section does not describe {name}/"
