@@ -10,6 +10,7 @@ and then the chapter modules: ``quality``, ``features``, ``segment``, ``churn``,
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from crm_analysis.core.crmdata import CRMData, Truth
@@ -22,8 +23,6 @@ _LAZY = {"load": "crm_analysis.data.loading", "clean": "crm_analysis.data.cleani
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        import importlib
-
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'crm_analysis' has no attribute {name!r}")
 

@@ -16,6 +16,7 @@ import pandas as pd
 from crm_analysis.core.crmdata import CRMData
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.features import summary
+from crm_analysis.features.behaviour import behaviour_features
 from crm_analysis.features.checks import _validate_transactions
 from crm_analysis.features.customer import _join_customer_tables, _transaction_features, age_band
 from crm_analysis.features.duckdb_engine import customer_features_duckdb, rfm_summary_duckdb
@@ -64,14 +65,11 @@ def rfm_summary(transactions: Any, *, engine: str = "pandas", **options: Any) ->
 
     Examples
     --------
-    >>> tx = pd.DataFrame({"customer_id": ["A", "A", "A", "B"],
-    ...                    "order_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-08", "2024-01-05"]),
-    ...                    "amount": [10.0, 5.0, 20.0, 7.0]})
-    >>> rfm_summary(tx, as_of="2024-01-15", time_unit="W")
-                 frequency  recency         T  monetary_value
-    customer_id
-    A                    1      1.0  2.000000            20.0
-    B                    0      0.0  1.428571             0.0
+    >>> tx = pd.DataFrame({"customer_id": ["A", "A", "B"],
+    ...                    "order_date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-05"]),
+    ...                    "amount": [10.0, 20.0, 7.0]})
+    >>> rfm_summary(tx, as_of="2024-01-15").equals(rfm_summary(tx, as_of="2024-01-15", engine="duckdb"))
+    True
     >>> rfm_summary(tx, as_of="2024-01-15", engine="duckdb")["T"].tolist()
     [14.0, 10.0]
     """
@@ -200,6 +198,7 @@ __all__ = [
     "ENGINES",
     "TIME_UNITS",
     "age_band",
+    "behaviour_features",
     "customer_features",
     "customer_features_duckdb",
     "customer_features_spark",

@@ -132,18 +132,15 @@ def _finish(
             f"{file}: {table} needs column(s) {', '.join(missing)} but none of the columns {seen} matches "
             f"({hints}). Rename the column or add an alias."
         )
+
+    def typed(column: str, kind: str) -> pd.Series:
+        source = sources.get(column, column)
+        return _typed(frame[column], kind, table=table, column=column, file=file, source=source, log=log)
+
     out = {}
     for column, kind in kinds.items():
         if column in frame.columns:
-            out[column] = _typed(
-                frame[column],
-                kind,
-                table=table,
-                column=column,
-                file=file,
-                source=sources.get(column, column),
-                log=log,
-            )
+            out[column] = typed(column, kind)
         else:
             out[column] = pd.Series(pd.NA, index=frame.index, dtype=schema.PANDERA_DTYPES[kind])
     if table == "transactions" and "order_id" not in frame.columns:
@@ -153,16 +150,7 @@ def _finish(
     for column in frame.columns:
         if column in kinds:
             continue
-        kind = (extra_kinds or {}).get(column, "string")
-        out[column] = _typed(
-            frame[column],
-            kind,
-            table=table,
-            column=column,
-            file=file,
-            source=sources.get(column, column),
-            log=log,
-        )
+        out[column] = typed(column, (extra_kinds or {}).get(column, "string"))
     result = pd.DataFrame(out, index=frame.index)
     result.index = result.index.astype("int64").rename("source_row")
     return schema.contract(table, stage="loaded").validate(result)
