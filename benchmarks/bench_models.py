@@ -218,6 +218,9 @@ def chapter_2(step: Steps, data: CRMData, features: pd.DataFrame, out_dir: Path)
 def chapter_3(step: Steps, data: CRMData, as_of: pd.Timestamp, out_dir: Path) -> None:
     """The calls of notebooks/03_churn_reasons.ipynb, in order (with chapter 2's segments.csv)."""
     from crm_analysis import churn
+    from crm_analysis.churn.drivers import churn_estimators
+    from crm_analysis.core import handoff
+    from crm_analysis.core.threads import single_threaded
 
     ch = "ch3"
     window = step(ch, "inactivity window (inter-purchase times)", lambda: churn.choose_inactivity_window(
@@ -231,9 +234,8 @@ def chapter_3(step: Steps, data: CRMData, as_of: pd.Timestamp, out_dir: Path) ->
     survey = data.exit_survey
     step(ch, "text classifier 5-fold confusion", lambda: churn.text_confusion(
         survey["reason_text"], survey["reason_category"], seed=SEED))
-    segments_file = out_dir / "tables" / "segments.csv"
     segments, source = step(ch, "segments per customer", lambda: churn.customer_segments(
-        data, as_of, segments_file=segments_file))
+        data, as_of, clusters=handoff.fetch("segments", out_dir, source=data.source).frame))
     print(f"  segments from: {source}", flush=True)
     lost = step(ch, "reason inference: lost customers, features, model (explain_lost)", lambda: churn.explain_lost(
         data, as_of, window_days=days, segments=segments, price_rise_date=PRICE_RISE_DATE, seed=SEED,
@@ -251,7 +253,7 @@ def chapter_3(step: Steps, data: CRMData, as_of: pd.Timestamp, out_dir: Path) ->
     X = X.loc[:, X.notna().any().to_numpy()]
     y = model_input.train.labels.to_numpy(dtype=bool)
     for name in ("logistic_regression", "gradient_boosting"):
-        step(ch, f"  {name} fit alone", churn._single_thread(lambda n=name: churn._estimators(SEED)[n].fit(X, y)),
+        step(ch, f"  {name} fit alone", single_threaded(lambda n=name: churn_estimators(SEED)[n].fit(X, y)),
              detail=True)
     evaluation = step(ch, "model evaluation (ROC/PR-AUC, lift)", lambda: churn.evaluate_models(models))
     print(evaluation.round(4).to_string(), flush=True)

@@ -1,44 +1,13 @@
-"""Scale fixes in crm_analysis.churn: the Cox model's duplicate-column check and the prepared lines.
-
-Both used to cost far more than the models on 1,000,000 customers (a transposed million-column
-frame; a numpy-object round trip of every customer id); these tests pin that the faster code gives
-the same answers.
-"""
+"""Tests of crm_analysis.features.behaviour: the transaction lines and the behaviour features of chapter 3."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from crm_analysis import churn
-
-SEED = 20231102
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_distinct_columns_matches_pandas_duplicated(seed):
-    rng = np.random.default_rng(SEED + seed)
-    base = rng.integers(0, 3, (200, 4)).astype(float)
-    base[rng.random((200, 4)) < 0.1] = np.nan
-    picks = rng.integers(0, 4, 9)  # columns drawn with repetition: some are exact duplicates
-    frame = pd.DataFrame(base[:, picks], columns=[f"c{i}" for i in range(9)])
-    expected = ~frame.T.duplicated().to_numpy()
-    assert churn._distinct_columns(frame.to_numpy()).tolist() == expected.tolist()
-
-
-def test_distinct_columns_of_an_empty_matrix():
-    assert churn._distinct_columns(np.empty((5, 0))).tolist() == []
-
-
-def test_cox_drops_a_covariate_identical_to_another():
-    rng = np.random.default_rng(SEED)
-    group = np.repeat(["a", "b"], 150)
-    t = rng.exponential(np.where(group == "a", 10.0, 4.0))
-    frame = pd.DataFrame({"duration": t, "event": True, "segment": group, "contract": group})
-    hr = churn.cox_hazard_ratios(frame, ["segment", "contract"])
-    assert hr["covariate"].tolist() == ["segment=b (vs a)"]
-    assert 1.8 < hr["hazard_ratio"].iloc[0] < 3.6
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.features import behaviour_features
+from crm_analysis.features.behaviour import transaction_lines
 
 
 def test_prepared_transactions_keep_text_as_strings():
@@ -50,7 +19,7 @@ def test_prepared_transactions_keep_text_as_strings():
         "product_category": pd.array(["x", None, "y", "y"], dtype="string"),
         "status": pd.array(["completed", "returned", "completed", "cancelled"], dtype="string"),
     }, index=pd.Index([2, 3, 4, 5], name="source_row"))
-    out = churn._prepared_transactions(tx)
+    out = transaction_lines(tx)
     assert out["customer_id"].tolist() == ["C2", "C1"]  # missing id and the cancelled line dropped
     assert out["order_key"].tolist() == ["O1", "O2"]
     assert out["product_category"].tolist() == ["x", "unknown"]
@@ -67,19 +36,16 @@ def test_orders_are_counted_by_order_id_and_missing_ids_are_not_orders():
         "order_date": pd.to_datetime(["2024-01-02", "2024-01-02", "2024-02-01", "2024-01-10"]),
         "amount": [10.0, 5.0, 7.0, 3.0],
     })
-    features = churn.behaviour_features(churn.CRMData(transactions=tx), "2024-03-01")
-    assert features.loc["A", "orders"] == 2.0
+    features = behaviour_features(CRMData(transactions=tx), "2024-03-01")
+    assert features.loc["A", "n_orders"] == 2.0
     assert features.loc["A", "avg_order_value"] == pytest.approx(11.0)
-    assert features.loc["B", "orders"] == 0.0
+    assert features.loc["B", "n_orders"] == 0.0
 
 
 def test_average_order_value_is_unknown_not_infinite_without_order_ids():
-    from crm_analysis.churn import behaviour_features
-    from crm_analysis.core.crmdata import CRMData
-
     tx = pd.DataFrame({"customer_id": ["A", "A", "B"], "order_id": [None, None, "O1"],
                        "amount": [10.0, 30.0, 5.0],
                        "order_date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01"])})
     f = behaviour_features(CRMData(transactions=tx), "2024-06-01")
-    assert pd.isna(f.loc["A", "avg_order_value"]) and f.loc["A", "frequency"] == 2
+    assert pd.isna(f.loc["A", "avg_order_value"]) and f.loc["A", "n_purchase_days"] == 2
     assert f.loc["B", "avg_order_value"] == 5.0
