@@ -24,14 +24,13 @@ import pytest
 from crm_analysis.app import cli
 from crm_analysis.app.runner import (
     RunError,
-    declared_parameters,
     discover_chapters,
-    hash_data,
     make_out_dir,
     parse_value,
     run_report,
     select_chapters,
 )
+from crm_analysis.core import handoff
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "runner"
 CODE_LINE = "tables.mkdir(parents=True, exist_ok=True)"  # a code line of 01_ok.ipynb
@@ -111,6 +110,10 @@ def test_run_json_records_source_hash_as_of_parameters_and_versions(full_run: Ru
     assert info["versions"]["pandas"] == pd.__version__
     assert info["versions"]["papermill"] == papermill.__version__
     assert info["versions"]["python"].count(".") == 2
+    # The data file was loaded and cleaned once, before the chapters, and kept in the run folder.
+    assert info["data_prepared"]["kept"] is True and info["data_prepared"]["error"] is None
+    kept = handoff.load_data(full_run.out, str(full_run.data_file.resolve()), loaded=False)
+    assert kept is not None and kept[1].transactions["customer_id"].tolist() == ["C1"]
 
 
 def test_undeclared_parameter_is_warned_about(full_run: Run) -> None:
@@ -274,27 +277,6 @@ def test_undeclared_parameter_warns(tmp_path: Path) -> None:
     (tmp_path / "busy" / "x").write_text("earlier run")
     with pytest.warns(UserWarning, match="'colour' is not declared"), pytest.raises(RunError, match="not empty"):
         run_report("cdnow", parameters={"colour": "red", "seed": 1}, out_dir=tmp_path / "busy", notebooks_dir=FIXTURES)
-
-
-def test_declared_parameters_reads_union_annotations() -> None:
-    # papermill's own inspection misses `as_of: str | None = None`; the runner must not.
-    assert declared_parameters(FIXTURES / "01_ok.ipynb") == {"data_source", "as_of", "seed", "output_dir", "greeting"}
-
-
-def test_hash_data_of_a_folder_depends_on_names_and_bytes(tmp_path: Path) -> None:
-    (tmp_path / "a.csv").write_bytes(b"1\n")
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "b.csv").write_bytes(b"2\n")
-    (tmp_path / ".hidden").write_bytes(b"ignored")
-    first = hash_data(tmp_path)
-    (tmp_path / ".hidden").write_bytes(b"still ignored")
-    assert hash_data(tmp_path) == first
-    (tmp_path / "sub" / "b.csv").write_bytes(b"3\n")
-    assert hash_data(tmp_path) != first
-    (tmp_path / "sub" / "b.csv").write_bytes(b"2\n")
-    assert hash_data(tmp_path) == first
-    (tmp_path / "a.csv").rename(tmp_path / "c.csv")
-    assert hash_data(tmp_path) != first
 
 
 def test_fixture_notebooks_are_committed_without_outputs() -> None:
