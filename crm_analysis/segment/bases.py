@@ -20,6 +20,16 @@ BASES: dict[str, tuple[str, ...]] = {
 def available_bases(features: pd.DataFrame) -> dict[str, list[str]]:
     """For each basis, the columns of ``features`` that carry it and have at least one value.
 
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Customer features, possibly labelled with ``rfm_segment`` and ``abc_tier``.
+
+    Returns
+    -------
+    dict of str to list of str
+        Basis name (as in :data:`BASES`) to the columns that can show it; an empty list when none can.
+
     Examples
     --------
     >>> available_bases(pd.DataFrame({"region": ["East"], "abc_tier": ["A"]}))
@@ -33,6 +43,19 @@ def basis_summary(features: pd.DataFrame, basis: str) -> pd.DataFrame:
     """One long table for a basis: :func:`summarise_by` for each of its available columns.
 
     Returns an empty frame when the data has none of the basis' columns.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Labelled customer features (see :func:`available_bases`).
+    basis : {"geography", "demographics", "behaviour", "value"}
+        The basis to show.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``variable`` (the column), ``level`` and the columns of
+        :func:`crm_analysis.segment.summarise_by`, one block per column.
 
     Raises
     ------

@@ -150,12 +150,24 @@ def name_clusters(profiles: pd.DataFrame, features: pd.DataFrame) -> pd.Series:
 
     - activity: median recency ≤ 1× overall → "active"; ≤ 2.5× → "cooling"; else "lapsed";
     - value: median spend ≥ 2× overall → "high-value"; ≤ 0.5× → "low-value"; else "mid-value";
-    - habit: median frequency ≥ 2× overall (and > 1) → "loyal regulars"; median frequency
-      1 → "one-off buyers"; at least half business customers → "business accounts" (this
-      overrides the other habits); median order value ≤ 0.6× overall with frequency at or above the
-      overall median → "bargain hunters"; else "occasional buyers".
+    - habit, the first rule that holds: at least half business customers → "business accounts";
+      median orders (``n_orders``) ≥ 2× overall and > 1 → "loyal regulars"; median orders 1 →
+      "one-off buyers"; median order value ≤ 0.6× overall with orders at or above the overall
+      median → "bargain hunters"; else "occasional buyers".
 
     Names that come out the same get the cluster number appended.
+
+    Parameters
+    ----------
+    profiles : pandas.DataFrame
+        :func:`cluster_profiles` of the clusters.
+    features : pandas.DataFrame
+        The customer features clustered (for the overall medians).
+
+    Returns
+    -------
+    pandas.Series
+        ``cluster_name`` (string) indexed by ``cluster``.
 
     Examples
     --------
@@ -177,15 +189,15 @@ def name_clusters(profiles: pd.DataFrame, features: pd.DataFrame) -> pd.Series:
         activity = "active" if rec <= 1 else "cooling" if rec <= 2.5 else "lapsed"
         mon = ratio(row["median_monetary"], overall["monetary"])
         value = "high-value" if mon >= 2 else "low-value" if mon <= 0.5 else "mid-value"
-        freq = ratio(row["median_n_orders"], overall["n_orders"])
+        orders = ratio(row["median_n_orders"], overall["n_orders"])
         aov = ratio(row.get("median_avg_order_value", np.nan), aov_overall)
         if row.get("share_business", 0) >= 0.5:
             habit = "business accounts"
-        elif freq >= 2 and row["median_n_orders"] > 1:
+        elif orders >= 2 and row["median_n_orders"] > 1:
             habit = "loyal regulars"
         elif row["median_n_orders"] <= 1:
             habit = "one-off buyers"
-        elif aov <= 0.6 and freq >= 1:
+        elif aov <= 0.6 and orders >= 1:
             habit = "bargain hunters"
         else:
             habit = "occasional buyers"
@@ -198,10 +210,24 @@ def name_clusters(profiles: pd.DataFrame, features: pd.DataFrame) -> pd.Series:
 
 
 def raw_rfm_kmeans(features: pd.DataFrame, n_clusters: int, *, random_state: int = 0) -> pd.Series:
-    """Baseline: k-means on raw, unscaled recency, frequency and monetary.
+    """Baseline: k-means on raw, unscaled ``recency_days``, ``n_orders`` and ``monetary``.
 
     Without scaling the column with the largest spread (usually money) decides
     everything, which is the mistake :class:`CustomerSegmenter` avoids.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Customer features with the RFM columns.
+    n_clusters : int
+        Number of clusters (the chosen k, for a fair comparison).
+    random_state : int, default 0
+        Seed of k-means.
+
+    Returns
+    -------
+    pandas.Series
+        ``cluster`` of each customer, same index as ``features``.
 
     Examples
     --------
@@ -218,6 +244,19 @@ def raw_rfm_kmeans(features: pd.DataFrame, n_clusters: int, *, random_state: int
 
 def truth_agreement(labels: pd.Series, truth_segments: pd.Series) -> float:
     """Adjusted Rand index between clusters and known segments, over the customers in both.
+
+    Parameters
+    ----------
+    labels : pandas.Series
+        Cluster of each customer.
+    truth_segments : pandas.Series
+        Known segment of each customer (the teaching data's ground truth).
+
+    Returns
+    -------
+    float
+        Between -1 and 1 (1: the same partition; about 0: no better than chance); NaN when no
+        customer is in both.
 
     Examples
     --------

@@ -25,6 +25,18 @@ NOT_YET = "(not yet a customer)"
 def segment_snapshot(features: pd.DataFrame, *, a: float = 0.80, b: float = 0.95) -> pd.DataFrame:
     """RFM segment and ABC tier of every customer in one feature table (one date).
 
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Customer features as of one date.
+    a, b : float
+        ABC thresholds (:func:`crm_analysis.features.abc.abc_tiers`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index: ``rfm_segment`` and ``abc_tier``.
+
     Examples
     --------
     >>> f = pd.DataFrame({"recency_days": [1, 90], "n_orders": [5, 1], "monetary": [50.0, 5.0]})
@@ -39,6 +51,18 @@ def migration_matrix(before: pd.Series, after: pd.Series, *, order: Sequence[str
     """Cross-table of customers by state at the first date (rows) and the second (columns).
 
     Customers present only at the second date are in the row ``"(not yet a customer)"``.
+
+    Parameters
+    ----------
+    before, after : pandas.Series
+        State of each customer (index: customer id) at the first and the second date.
+    order : sequence of str, optional
+        Row and column order, best first; states not in it are dropped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Customer counts: rows the earlier state, columns the later one.
 
     Examples
     --------
@@ -59,6 +83,18 @@ def migration_matrix(before: pd.Series, after: pd.Series, *, order: Sequence[str
 
 def movement_summary(before: pd.Series, after: pd.Series, order: Sequence[str]) -> pd.Series:
     """Counts of customers who moved up, stayed, slipped (by ``order``, best first) or are new.
+
+    Parameters
+    ----------
+    before, after : pandas.Series
+        State of each customer at the first and the second date.
+    order : sequence of str
+        The states, best first.
+
+    Returns
+    -------
+    pandas.Series
+        ``moved up``, ``stayed``, ``slipped`` and ``new`` (customers only at the second date).
 
     Examples
     --------

@@ -68,7 +68,7 @@ def plot_rfm_heatmap(scores: pd.DataFrame, features: pd.DataFrame | None = None,
     >>> from crm_analysis.segment.rfm import rfm_scores
     >>> f = pd.DataFrame({"recency_days": [1, 90], "n_orders": [5, 1], "monetary": [50.0, 5.0]})
     >>> plot_rfm_heatmap(rfm_scores(f)).axes[0].get_xlabel()
-    'FM score (frequency & monetary)'
+    'FM score (orders & monetary)'
     """
     counts = pd.crosstab(scores["r_score"], scores["fm_score"]).reindex(
         index=range(5, 0, -1), columns=range(1, 6), fill_value=0
@@ -84,7 +84,7 @@ def plot_rfm_heatmap(scores: pd.DataFrame, features: pd.DataFrame | None = None,
     _heatmap(fig, ax, colour, texts, cmap="YlGnBu", colour_label=label, fontsize=7.5)
     ax.set_xticks(range(5), [str(c) for c in range(1, 6)])
     ax.set_yticks(range(5), [str(r) for r in range(5, 0, -1)])
-    ax.set_xlabel("FM score (frequency & monetary)")
+    ax.set_xlabel("FM score (orders & monetary)")
     ax.set_ylabel("R score (recency, 5 = most recent)")
     ax.set_title("RFM segments: customers per cell")
     if owned:

@@ -25,6 +25,26 @@ def summarise_by(features: pd.DataFrame, column: str, *, max_levels: int = 12) -
     Levels beyond the ``max_levels`` largest by revenue are pooled as ``"(other)"``;
     missing values appear as ``"(unknown)"``.
 
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Customer features with ``recency_days``, ``n_orders``, ``monetary`` and ``column``.
+    column : str
+        The column whose levels are rows (region, ABC tier, RFM segment ...).
+    max_levels : int, default 12
+        Most levels shown on their own.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the level, largest revenue first: ``customers``, ``customer_share``, ``revenue``,
+        ``revenue_share``, ``median_recency_days``, ``median_n_orders``, ``median_monetary``.
+
+    Raises
+    ------
+    crm_analysis.core.errors.CRMDataError
+        If an RFM column is absent or incomplete.
+
     Examples
     --------
     >>> f = pd.DataFrame({"region": ["E", "E", "W"], "recency_days": [1, 3, 5],
@@ -60,6 +80,19 @@ def rfm_segment_summary(features: pd.DataFrame, scores: pd.DataFrame) -> pd.Data
 
     Segments are listed best first (:data:`RFM_SEGMENT_ORDER`).
 
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Customer features (the RFM columns).
+    scores : pandas.DataFrame
+        :func:`crm_analysis.segment.rfm_scores` of the same customers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`summarise_by` between ``segment_zh`` (the catalogue's Chinese name,
+        whatever the report language: the table is bilingual) and ``action``.
+
     Examples
     --------
     >>> from crm_analysis.segment.rfm import rfm_scores
@@ -81,6 +114,25 @@ def segments_table(
     features: pd.DataFrame, scores: pd.DataFrame, tiers: pd.Series, labels: pd.Series, names: pd.Series
 ) -> pd.DataFrame:
     """The per-customer output table (``tables/segments.csv``).
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Customer features indexed by customer id.
+    scores : pandas.DataFrame
+        RFM scores (``rfm_score``, ``rfm_segment``).
+    tiers : pandas.Series
+        ABC tier of each customer.
+    labels : pandas.Series
+        Cluster of each customer.
+    names : pandas.Series
+        Name of each cluster.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer: ``customer_id``, the RFM columns, ``rfm_score``, ``rfm_segment``,
+        ``abc_tier``, ``cluster`` and ``cluster_name``.
 
     Examples
     --------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from crm_analysis.core import handoff
+
 pytestmark = pytest.mark.slow
 
 
@@ -44,3 +46,13 @@ def test_migration_tables_written(tables):
     abc = pd.read_csv(tables / "segment_migration_abc.csv", index_col=0)
     assert {"A", "B", "C"} <= set(abc.columns)
     assert (abc.to_numpy() >= 0).all()
+
+
+def test_segments_are_handed_to_the_later_chapters(tables, report_run, teaching_data):
+    fetched = handoff.fetch("segments", report_run.out, source=teaching_data.source)
+    assert fetched.available, fetched.note
+    segments = pd.read_csv(tables / "segments.csv", dtype={"customer_id": str}).set_index("customer_id")
+    published = fetched.frame.reindex(segments.index)
+    for column in ("rfm_segment", "abc_tier", "cluster_name"):
+        assert published[column].astype(str).tolist() == segments[column].astype(str).tolist()
+    assert published["cluster"].astype("int64").tolist() == segments["cluster"].tolist()
