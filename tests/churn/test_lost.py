@@ -6,6 +6,8 @@ import pandas as pd
 import pytest
 
 from crm_analysis import churn
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.features.abc import abc_tiers
 
 
 def test_annualised_spend_scales_short_tenure():
@@ -42,3 +44,30 @@ def test_inferred_reasons_match_truth_on_teaching_data(teaching):
     assert accuracy["customers"].iloc[0] > 500
     assert accuracy["accuracy"].iloc[0] >= 0.7
     assert accuracy["accuracy"].iloc[0] > accuracy["accuracy"].iloc[-1]
+
+
+def test_lost_customers_include_survey_leavers_and_say_why():
+    tx = pd.DataFrame({"customer_id": ["A", "B", "C"], "amount": [50.0, 10.0, 20.0],
+                       "order_date": pd.to_datetime(["2024-01-01", "2024-06-01", "2024-06-15"])})
+    survey = pd.DataFrame({"customer_id": ["B"], "reason_category": ["price"], "reason_text": ["太贵"]})
+    data = CRMData(transactions=tx, exit_survey=survey)
+    by_inactivity = churn.lost_customers(tx, "2024-07-01", window_days=90)
+    assert by_inactivity["lost"].to_dict() == {"A": True, "B": False, "C": False}
+    lost = churn.explain_lost(data, "2024-07-01", window_days=90)
+    # B said they left before their window passed: lost too, but not by inactivity
+    assert lost.table["lost_by"].to_dict() == {"A": "inactivity", "B": "exit survey"}
+
+
+def test_segments_come_from_chapter_2_else_the_shared_abc_tiers():
+    tx = pd.DataFrame({"customer_id": ["A", "B", "C", "D", "D"], "amount": [80.0, 15.0, 5.0, 0.0, -2.0],
+                       "order_date": pd.to_datetime(["2024-01-01"] * 4 + ["2024-01-02"])})
+    data = CRMData(transactions=tx)
+    tiers, source = churn.customer_segments(data, "2024-02-01")
+    assert source.startswith("ABC")
+    spend = tx.groupby("customer_id")["amount"].sum()
+    pd.testing.assert_series_equal(tiers.sort_index(), abc_tiers(spend).sort_index(), check_names=False)
+    assert tiers["D"] == "C"  # a net returner is never A or B
+    clusters = pd.DataFrame({"cluster_name": ["loyal", "new"], "cluster": [0, 1]},
+                            index=pd.Index(["A", "B"], name="customer_id"))
+    from_chapter_2, source = churn.customer_segments(data, "2024-02-01", clusters=clusters)
+    assert source == "chapter 2 clusters" and from_chapter_2.to_dict() == {"A": "loyal", "B": "new"}

@@ -8,7 +8,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from crm_analysis.core import paths
+from crm_analysis.core import handoff, paths
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "03_churn_reasons.ipynb"
 
@@ -74,3 +74,19 @@ def test_revenue_bridge_adds_up(run):
 def test_figures_are_shown(run):
     images = sum("image/png" in o.get("data", {}) for c in run[1].cells if c.cell_type == "code" for o in c.outputs)
     assert images >= 9  # window, confusion, 2 paretos, model checks, drivers, 2 KM curves, waterfall
+
+
+def test_churn_scores_handed_to_chapter_4(run, teaching_data):
+    got = handoff.fetch("churn_scores", run[0], source=teaching_data.source)
+    assert got.available, got.note
+    scores = table(run[0], "churn_scores").set_index("customer_id")
+    assert got.frame.index.equals(pd.Index(scores.index, dtype="string", name="customer_id"))
+    assert (got.frame["status"].to_numpy() == scores["status"].to_numpy()).all()
+
+
+def test_segments_come_through_the_handoff_and_the_lost_count_is_explained(run):
+    source = "".join("".join(c.source) for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code")
+    assert "segments.csv" not in source and 'handoff.fetch("segments"' in source
+    shown = "".join(o.get("data", {}).get("text/markdown", "") for c in run[1].cells if c.cell_type == "code"
+                    for o in c.outputs)
+    assert "silent for longer than the inactivity window, plus" in shown
