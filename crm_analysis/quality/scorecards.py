@@ -254,9 +254,11 @@ def source_quality(loaded: CRMData, clean: CRMData, checks: QualityChecks) -> pd
     Returns
     -------
     pandas.DataFrame
-        Indexed by acquisition_channel: customers, quality_score, buyer_share (bought at least
-        once), repeat_share (bought on two or more different days), revenue_per_customer (net
-        revenue of the clean transactions divided by all customers of the channel), revenue.
+        Indexed by acquisition_channel: customers, quality_score, buyer_share (at least one clean
+        order line), repeat_share (order lines on two or more different days), revenue_per_customer
+        (net revenue of the clean transactions divided by all customers of the channel), revenue.
+        Every clean line counts here, returned and cancelled ones too (``n_order_days``); this is
+        not the ``n_purchase_days`` of :mod:`crm_analysis.features`, which leaves returns out.
         Sorted by revenue per customer, best first.
 
     Raises
@@ -286,16 +288,16 @@ def source_quality(loaded: CRMData, clean: CRMData, checks: QualityChecks) -> pd
     per_customer = scores.drop_duplicates("customer_id").set_index("customer_id")
     channel = per_customer["acquisition_channel"]
     tx = clean.transactions if clean.transactions is not None else loaded.transactions
-    value = _value_per_customer(tx) if tx is not None and len(tx) else pd.DataFrame({"revenue": [], "days": []})
+    value = _value_per_customer(tx) if tx is not None and len(tx) else pd.DataFrame({"revenue": [], "n_order_days": []})
     value = value.reindex(channel.index)
     frame = pd.DataFrame({"channel": channel, "revenue": value["revenue"].astype("float64").fillna(0.0),
-                          "days": value["days"].astype("float64").fillna(0)})
+                          "n_order_days": value["n_order_days"].astype("float64").fillna(0)})
     grouped = frame.groupby("channel")
     out = pd.DataFrame({
         "customers": grouped.size(),
         "quality_score": scores.groupby("acquisition_channel")["quality_score"].mean(),
-        "buyer_share": (frame["days"] >= 1).groupby(frame["channel"]).mean(),
-        "repeat_share": (frame["days"] >= 2).groupby(frame["channel"]).mean(),
+        "buyer_share": (frame["n_order_days"] >= 1).groupby(frame["channel"]).mean(),
+        "repeat_share": (frame["n_order_days"] >= 2).groupby(frame["channel"]).mean(),
         "revenue_per_customer": grouped["revenue"].mean(),
         "revenue": grouped["revenue"].sum(),
     })
@@ -304,7 +306,8 @@ def source_quality(loaded: CRMData, clean: CRMData, checks: QualityChecks) -> pd
 
 
 def _value_per_customer(tx: pd.DataFrame) -> pd.DataFrame:
-    """Net revenue and distinct purchase days per customer id, on integer codes (no string group-bys)."""
+    """Net revenue and ``n_order_days`` (distinct days with any order line) per customer id, on integer
+    codes (no string group-bys)."""
     codes, ids = pd.factorize(tx["customer_id"].astype("string"))
     have = codes >= 0
     codes = codes[have].astype(np.int64)
@@ -315,5 +318,5 @@ def _value_per_customer(tx: pd.DataFrame) -> pd.DataFrame:
     amount = tx["amount"].astype("float64").fillna(0.0).to_numpy()[have]
     return pd.DataFrame({
         "revenue": np.bincount(codes, weights=amount, minlength=len(ids)),
-        "days": np.bincount(visits // span, minlength=len(ids)),
+        "n_order_days": np.bincount(visits // span, minlength=len(ids)),
     }, index=pd.Index(ids, dtype="string"))

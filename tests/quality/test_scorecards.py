@@ -79,7 +79,7 @@ def test_value_per_customer_matches_a_plain_groupby():
     days = t.drop_duplicates(["customer_id", "day"]).groupby("customer_id").size()
     revenue = t.groupby("customer_id")["amount"].sum()
     assert got.index.tolist() == sorted(days.index)
-    assert got["days"].tolist() == days.sort_index().tolist()
+    assert got["n_order_days"].tolist() == days.sort_index().tolist()
     np.testing.assert_allclose(got["revenue"].to_numpy(), revenue.sort_index().to_numpy(dtype=float))
 
 
