@@ -14,6 +14,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from crm_analysis.core.i18n import tr
+
 __all__ = ["abc_tiers", "concentration", "lorenz_curve", "plot_pareto"]
 
 
@@ -119,6 +121,7 @@ def concentration(monetary: pd.Series, *, top_share: float = 0.20) -> pd.Series:
 
 def plot_pareto(
     monetary: pd.Series, *, a: float = 0.80, b: float = 0.95, axes: Sequence[Axes] | np.ndarray | None = None,
+    lang: str | None = None,
 ) -> Figure:
     """Pareto curve (customers sorted by revenue, ABC thresholds marked) and Lorenz curve.
 
@@ -129,7 +132,10 @@ def plot_pareto(
     a, b : float
         The ABC thresholds marked on the Pareto curve (as in :func:`abc_tiers`).
     axes : two matplotlib Axes, optional
-        Where to draw the Pareto and the Lorenz curve; a new figure with both side by side when None.
+        Where to draw the Pareto and the Lorenz curve; None: a new figure with both side by side, laid
+        out and closed (a notebook shows it once, when it is displayed).
+    lang : {"en", "zh"}, optional
+        Language of titles, labels and legend; None: the report language.
 
     Returns
     -------
@@ -140,6 +146,10 @@ def plot_pareto(
     --------
     >>> len(plot_pareto(pd.Series([5.0, 3.0, 1.0, 1.0])).axes)
     2
+    >>> from crm_analysis.core import plotting
+    >>> plotting.setup("en")  # the house style: Latin text first, Chinese glyphs from Noto Sans CJK
+    >>> plot_pareto(pd.Series([5.0, 3.0, 1.0, 1.0]), lang="zh").axes[1].get_title()
+    '洛伦兹曲线：基尼系数 = 0.35'
     """
     lorenz = lorenz_curve(monetary)
     stats = concentration(monetary)
@@ -153,15 +163,16 @@ def plot_pareto(
     left.plot(pareto_x * 100, pareto_y * 100, color="tab:blue")
     for level, name in ((a, "A/B"), (b, "B/C")):
         left.axhline(level * 100, ls="--", color="grey", lw=0.8)
-        left.text(1, level * 100 + 1, f"{name} threshold {level:.0%}", fontsize=8)
+        left.text(1, level * 100 + 1, tr(f"{name} threshold {level:.0%}", lang), fontsize=8)
     left.axvline(20, ls=":", color="tab:red", lw=0.8)
-    left.set(xlabel="% of customers (largest first)", ylabel="% of revenue",
-             title=f"Pareto curve: top 20% bring {stats['top_share_of_revenue']:.0%}")
-    right.plot(pareto_x * 100, lorenz["revenue_share"] * 100, color="tab:green", label="Lorenz curve")
-    right.plot([0, 100], [0, 100], ls="--", color="grey", label="perfect equality")
-    right.set(xlabel="% of customers (smallest first)", ylabel="% of revenue",
-              title=f"Lorenz curve: Gini = {stats['gini']:.2f}")
+    left.set(xlabel=tr("% of customers (largest first)", lang), ylabel=tr("% of revenue", lang),
+             title=tr(f"Pareto curve: top 20% bring {stats['top_share_of_revenue']:.0%}", lang))
+    right.plot(pareto_x * 100, lorenz["revenue_share"] * 100, color="tab:green", label=tr("Lorenz curve", lang))
+    right.plot([0, 100], [0, 100], ls="--", color="grey", label=tr("perfect equality", lang))
+    right.set(xlabel=tr("% of customers (smallest first)", lang), ylabel=tr("% of revenue", lang),
+              title=tr(f"Lorenz curve: Gini = {stats['gini']:.2f}", lang))
     right.legend(loc="upper left")
     if owned:
         fig.tight_layout()
+        plt.close(fig)
     return fig

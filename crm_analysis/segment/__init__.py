@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from crm_analysis.features.abc import abc_tiers, concentration, lorenz_curve, plot_pareto
 from crm_analysis.models.clustering import CustomerSegmenter, bootstrap_stability, choose_k, select_k
-from crm_analysis.segment.bases import BASES, available_bases, basis_summary
+from crm_analysis.segment.bases import BASES, BASIS_TITLES, available_bases, basis_summary
 from crm_analysis.segment.clusters import (
     CLUSTER_FEATURES,
     cluster_matrix,
@@ -74,6 +74,7 @@ from crm_analysis.segment.tables import rfm_segment_summary, segments_table, sum
 
 __all__ = [
     "BASES",
+    "BASIS_TITLES",
     "CLUSTER_FEATURES",
     "NOT_YET",
     "RFM_COLUMNS",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crm_analysis.core.i18n import N_
 from crm_analysis.segment.tables import summarise_by
 
-__all__ = ["BASES", "available_bases", "basis_summary"]
+__all__ = ["BASES", "BASIS_TITLES", "available_bases", "basis_summary"]
 
 #: The course's four bases of segmentation and the feature columns that carry them.
 BASES: dict[str, tuple[str, ...]] = {
@@ -16,6 +17,12 @@ BASES: dict[str, tuple[str, ...]] = {
     "value": ("abc_tier",),
 }
 
+
+#: Heading of each basis (a message key: ``i18n._(BASIS_TITLES[basis])`` in the report language).
+BASIS_TITLES: dict[str, str] = {
+    "geography": N_("Geography"), "demographics": N_("Demographics"),
+    "behaviour": N_("Behaviour"), "value": N_("Value"),
+}
 
 def available_bases(features: pd.DataFrame) -> dict[str, list[str]]:
     """For each basis, the columns of ``features`` that carry it and have at least one value.

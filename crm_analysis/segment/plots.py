@@ -1,8 +1,9 @@
 """Chapter 2's charts: the RFM grid, choosing k, clusters in two dimensions, snake plot, movement.
 
-Every function draws on the axes it is given (``ax=`` or ``axes=``) or on a new figure, and returns
-the figure. Titles and labels are English message keys; in a Chinese report they are translated
-from the catalogue when the figure is shown (:func:`crm_analysis.core.i18n.translate_figure`).
+Every function draws on the axes it is given (``ax=`` or ``axes=``) or on a new figure (laid out
+and closed, so that a notebook shows it once, when it is displayed), and returns the figure.
+Titles, labels, tick labels and legends are English message keys translated with
+:func:`crm_analysis.core.i18n.tr` into ``lang`` (by default the report language).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
 
+from crm_analysis.core.i18n import tr
 from crm_analysis.segment.rfm import RFM_SEGMENT_GRID
 
 __all__ = ["plot_clusters_pca", "plot_k_selection", "plot_migration", "plot_rfm_heatmap", "plot_snake"]
@@ -29,8 +31,16 @@ def _figure(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes
     return fig, ax, True
 
 
-def _legend_label(cluster: object, names: pd.Series | None) -> str:
-    return f"{cluster}: {names[cluster]}" if names is not None else str(cluster)
+def _finish(fig: Figure, owned: bool) -> Figure:
+    """Lay out and close a figure made here (a notebook shows it once, when displayed); leave the caller's."""
+    if owned:
+        fig.tight_layout()
+        plt.close(fig)
+    return fig
+
+
+def _legend_label(cluster: object, names: pd.Series | None, lang: str | None) -> str:
+    return tr(f"{cluster}: {names[cluster]}", lang) if names is not None else str(cluster)
 
 
 def _heatmap(
@@ -46,7 +56,9 @@ def _heatmap(
     fig.colorbar(image, ax=ax, label=colour_label)
 
 
-def plot_rfm_heatmap(scores: pd.DataFrame, features: pd.DataFrame | None = None, *, ax: Axes | None = None) -> Figure:
+def plot_rfm_heatmap(
+    scores: pd.DataFrame, features: pd.DataFrame | None = None, *, ax: Axes | None = None, lang: str | None = None,
+) -> Figure:
     """Heatmap of customers over the R × FM grid, labelled with the segment names.
 
     Parameters
@@ -57,6 +69,8 @@ def plot_rfm_heatmap(scores: pd.DataFrame, features: pd.DataFrame | None = None,
         If given (with ``monetary``), cells are coloured by mean spend instead of count.
     ax : matplotlib.axes.Axes, optional
         Where to draw the grid; a new figure when None.
+    lang : {"en", "zh"}, optional
+        Language of the labels and the segment names in the cells; None: the report language.
 
     Returns
     -------
@@ -73,27 +87,26 @@ def plot_rfm_heatmap(scores: pd.DataFrame, features: pd.DataFrame | None = None,
     counts = pd.crosstab(scores["r_score"], scores["fm_score"]).reindex(
         index=range(5, 0, -1), columns=range(1, 6), fill_value=0
     )
-    colour, label = counts.to_numpy(dtype=float), "customers"
+    colour, label = counts.to_numpy(dtype=float), tr("customers", lang)
     if features is not None:
         mean_m = features["monetary"].groupby([scores["r_score"], scores["fm_score"]]).mean().unstack()
         colour = mean_m.reindex(index=range(5, 0, -1), columns=range(1, 6)).to_numpy(dtype=float)
-        label = "mean monetary"
+        label = tr("mean monetary", lang)
     fig, ax, owned = _figure(ax, (7.5, 5.5))
-    texts = [[f"{RFM_SEGMENT_GRID[r][j]}\n{counts.iat[i, j]:,}" for j in range(5)]
+    texts = [[f"{tr(RFM_SEGMENT_GRID[r][j], lang)}\n{counts.iat[i, j]:,}" for j in range(5)]
              for i, r in enumerate(range(5, 0, -1))]
     _heatmap(fig, ax, colour, texts, cmap="YlGnBu", colour_label=label, fontsize=7.5)
     ax.set_xticks(range(5), [str(c) for c in range(1, 6)])
     ax.set_yticks(range(5), [str(r) for r in range(5, 0, -1)])
-    ax.set_xlabel("FM score (orders & monetary)")
-    ax.set_ylabel("R score (recency, 5 = most recent)")
-    ax.set_title("RFM segments: customers per cell")
-    if owned:
-        fig.tight_layout()
-    return fig
+    ax.set_xlabel(tr("FM score (orders & monetary)", lang))
+    ax.set_ylabel(tr("R score (recency, 5 = most recent)", lang))
+    ax.set_title(tr("RFM segments: customers per cell", lang))
+    return _finish(fig, owned)
 
 
 def plot_k_selection(
     scores: pd.DataFrame, chosen_k: int | None = None, *, axes: Sequence[Axes] | np.ndarray | None = None,
+    lang: str | None = None,
 ) -> Figure:
     """The four criteria against k, the chosen k marked.
 
@@ -105,6 +118,8 @@ def plot_k_selection(
         Marked with a dashed line.
     axes : sequence of four matplotlib Axes, optional
         Where to draw (any shape, read row by row); a new 2 × 2 figure when None.
+    lang : {"en", "zh"}, optional
+        Language of the panel titles; None: the report language.
 
     Returns
     -------
@@ -131,17 +146,16 @@ def plot_k_selection(
         ax.plot(scores.index, scores[column], marker="o")
         if chosen_k is not None:
             ax.axvline(chosen_k, color="tab:red", ls="--", lw=1)
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("number of clusters k")
+        ax.set_title(tr(title, lang), fontsize=10)
+        ax.set_xlabel(tr("number of clusters k", lang))
     if owned:
-        fig.suptitle("Choosing the number of clusters" + (f" (chosen k = {chosen_k})" if chosen_k else ""))
-        fig.tight_layout()
-    return fig
+        fig.suptitle(tr("Choosing the number of clusters" + (f" (chosen k = {chosen_k})" if chosen_k else ""), lang))
+    return _finish(fig, owned)
 
 
 def plot_clusters_pca(
     Z: np.ndarray, labels: Sequence[int], names: pd.Series | None = None, *,
-    max_points: int = 4000, random_state: int = 0, ax: Axes | None = None,
+    max_points: int = 4000, random_state: int = 0, ax: Axes | None = None, lang: str | None = None,
 ) -> Figure:
     """Customers in the first two principal components of the clustering space.
 
@@ -161,6 +175,8 @@ def plot_clusters_pca(
         Seed of the PCA and of the sample drawn.
     ax : matplotlib.axes.Axes, optional
         Where to draw the scatter; a new figure when None.
+    lang : {"en", "zh"}, optional
+        Language of the axis labels, title and legend; None: the report language.
 
     Returns
     -------
@@ -182,18 +198,17 @@ def plot_clusters_pca(
     for cluster in np.unique(labels):
         mask = labels[shown] == cluster
         ax.scatter(points[shown][mask, 0], points[shown][mask, 1], s=8, alpha=0.5,
-                   label=_legend_label(cluster, names))
+                   label=_legend_label(cluster, names, lang))
     var = pca.explained_variance_ratio_
-    ax.set(xlabel=f"PC1 ({var[0]:.0%} of variance)", ylabel=f"PC2 ({var[1]:.0%} of variance)",
-           title="Clusters in two dimensions (PCA)")
+    ax.set(xlabel=tr(f"PC1 ({var[0]:.0%} of variance)", lang), ylabel=tr(f"PC2 ({var[1]:.0%} of variance)", lang),
+           title=tr("Clusters in two dimensions (PCA)", lang))
     ax.legend(fontsize=8, markerscale=2)
-    if owned:
-        fig.tight_layout()
-    return fig
+    return _finish(fig, owned)
 
 
 def plot_snake(
     Z: pd.DataFrame, labels: Sequence[int], names: pd.Series | None = None, *, ax: Axes | None = None,
+    lang: str | None = None,
 ) -> Figure:
     """Snake plot: mean of each standardised feature per cluster, one line per cluster.
 
@@ -207,6 +222,8 @@ def plot_snake(
         Cluster name by cluster, shown in the legend.
     ax : matplotlib.axes.Axes, optional
         Where to draw the lines; a new figure when None.
+    lang : {"en", "zh"}, optional
+        Language of the feature names, title and legend; None: the report language.
 
     Returns
     -------
@@ -222,18 +239,17 @@ def plot_snake(
     means = Z.groupby(np.asarray(labels)).mean()
     fig, ax, owned = _figure(ax, (8, 4.5))
     for cluster, row in means.iterrows():
-        ax.plot(range(len(row)), row.to_numpy(), marker="o", label=_legend_label(cluster, names))
+        ax.plot(range(len(row)), row.to_numpy(), marker="o", label=_legend_label(cluster, names, lang))
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xticks(range(len(means.columns)), list(means.columns), rotation=20)
-    ax.set(ylabel="mean of standardised (log) value", title="Snake plot: how the clusters differ")
+    ax.set_xticks(range(len(means.columns)), [tr(str(c), lang) for c in means.columns], rotation=20)
+    ax.set(ylabel=tr("mean of standardised (log) value", lang), title=tr("Snake plot: how the clusters differ", lang))
     ax.legend(fontsize=8)
-    if owned:
-        fig.tight_layout()
-    return fig
+    return _finish(fig, owned)
 
 
 def plot_migration(
     matrix: pd.DataFrame, *, title: str = "Movement between segments", ax: Axes | None = None,
+    lang: str | None = None,
 ) -> Figure:
     """Heatmap of a migration matrix: row shares as colour, customer counts as text.
 
@@ -245,6 +261,8 @@ def plot_migration(
         Chart title.
     ax : matplotlib.axes.Axes, optional
         Where to draw the matrix; a new figure (sized to the matrix) when None.
+    lang : {"en", "zh"}, optional
+        Language of the title, axis labels and the segment names; None: the report language.
 
     Returns
     -------
@@ -260,11 +278,9 @@ def plot_migration(
     shares = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0)
     fig, ax, owned = _figure(ax, (1.0 + 0.85 * matrix.shape[1] + 2, 1.0 + 0.5 * matrix.shape[0] + 1))
     texts = [[f"{matrix.iat[i, j]:,}" for j in range(matrix.shape[1])] for i in range(matrix.shape[0])]
-    _heatmap(fig, ax, shares.to_numpy(), texts, cmap="Blues", colour_label="share of the row",
+    _heatmap(fig, ax, shares.to_numpy(), texts, cmap="Blues", colour_label=tr("share of the row", lang),
              fontsize=7, dark=shares.to_numpy() > 0.6, vmin=0, vmax=1)
-    ax.set_xticks(range(matrix.shape[1]), list(matrix.columns), rotation=40, ha="right")
-    ax.set_yticks(range(matrix.shape[0]), list(matrix.index))
-    ax.set(xlabel="after (second date)", ylabel="before (first date)", title=title)
-    if owned:
-        fig.tight_layout()
-    return fig
+    ax.set_xticks(range(matrix.shape[1]), [tr(str(c), lang) for c in matrix.columns], rotation=40, ha="right")
+    ax.set_yticks(range(matrix.shape[0]), [tr(str(i), lang) for i in matrix.index])
+    ax.set(xlabel=tr("after (second date)", lang), ylabel=tr("before (first date)", lang), title=tr(title, lang))
+    return _finish(fig, owned)

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from crm_analysis import segment as S
+from crm_analysis.core import plotting
 
 
 def test_plots_return_figures(make_features):
@@ -42,3 +43,20 @@ def test_plots_draw_on_the_axes_they_are_given(make_features):
     assert axes[2, 2].get_title() == "BIC of a Gaussian mixture (lower is better)"
     assert axes[2, 0].get_title() == ""  # axes not given to any chart stay empty
     plt.close("all")
+
+
+def test_plots_speak_the_language_they_are_asked_for(make_features):
+    plotting.setup("en")  # Chinese glyphs available (Noto Sans CJK after the Latin font)
+    plt.close("all")
+    features = make_features(120)
+    scores = S.rfm_scores(features)
+    heatmap = S.plot_rfm_heatmap(scores, lang="zh").axes[0]
+    assert heatmap.get_xlabel() == "FM 评分（频率与金额）"
+    assert any(text.get_text().startswith("重要价值客户\n") for text in heatmap.texts)
+    matrix = S.migration_matrix(scores["rfm_segment"], scores["rfm_segment"], order=S.RFM_SEGMENT_ORDER)
+    migration = S.plot_migration(matrix, title="RFM segments: 2024-01-01 → 2024-07-01", lang="zh").axes[0]
+    assert migration.get_title() == "RFM 细分的变化：2024-01-01 → 2024-07-01"
+    assert migration.get_yticklabels()[0].get_text() == "重要价值客户"
+    english = S.plot_migration(matrix, lang="en").axes[0]
+    assert english.get_ylabel() == "before (first date)" and english.get_title() == "Movement between segments"
+    assert not plt.get_fignums()  # figures made by the functions are closed: a notebook shows each once
