@@ -136,7 +136,10 @@ _state: dict[str, Any] = {"lang": "en"}
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]+))?\}")
 
 
-_BILINGUAL = re.compile(r"[^()（）]*[A-Za-z][^()（）]*[(（]([^()（）A-Za-z]*[\u4e00-\u9fff][^()（）A-Za-z]*)[)）]")
+_BILINGUAL = re.compile(
+    r"[^()（）\u4e00-\u9fff]*[A-Za-z][^()（）\u4e00-\u9fff]*"  # English before the brackets (a translated label stays)
+    r"[(（]([^()（）A-Za-z]*[\u4e00-\u9fff][^()（）A-Za-z]*)[)）]"
+)
 
 
 def language() -> str:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from crm_analysis import segment as S
-from crm_analysis.core import plotting
+from crm_analysis.core import i18n, plotting
 
 
 def test_plots_return_figures(make_features):
@@ -52,6 +52,9 @@ def test_plots_speak_the_language_they_are_asked_for(make_features):
     scores = S.rfm_scores(features)
     heatmap = S.plot_rfm_heatmap(scores, lang="zh").axes[0]
     assert heatmap.get_xlabel() == "FM 评分（频率与金额）"
+    # a Chinese notebook translates figures again when it shows them: that changes nothing
+    i18n.translate_figure(heatmap.figure, "zh")
+    assert heatmap.get_xlabel() == "FM 评分（频率与金额）" and heatmap.get_ylabel() == "R 评分（最近购买，5 = 最近）"
     assert any(text.get_text().startswith("重要价值客户\n") for text in heatmap.texts)
     matrix = S.migration_matrix(scores["rfm_segment"], scores["rfm_segment"], order=S.RFM_SEGMENT_ORDER)
     migration = S.plot_migration(matrix, title="RFM segments: 2024-01-01 → 2024-07-01", lang="zh").axes[0]
