@@ -244,6 +244,16 @@ def choose_k(scores: pd.DataFrame) -> int:
     rank wins. The criteria often disagree (BIC and Calinski–Harabasz tend to prefer
     more clusters, the silhouette fewer); the vote keeps any one from deciding alone.
 
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`select_k` output: indexed by k, with the four criteria as columns.
+
+    Returns
+    -------
+    int
+        The chosen number of clusters.
+
     Examples
     --------
     >>> s = pd.DataFrame({"silhouette": [0.5, 0.6, 0.4], "davies_bouldin": [0.9, 0.7, 1.0],
@@ -277,6 +287,21 @@ def bootstrap_stability(
     labels *all* customers. The ARI between those labels and the reference says how
     much the clusters depend on which customers happened to be in the data
     (1 = identical partition; about 0.8 or more is usually called stable).
+
+    Parameters
+    ----------
+    X : DataFrame or array
+        Raw features, as for :func:`select_k`.
+    n_clusters : int
+        The chosen k.
+    method : {"kmeans", "gmm"}
+        Algorithm of :class:`CustomerSegmenter`.
+    n_boot : int, default 20
+        Number of resamples.
+    random_state : int, default 0
+        Seed of the reference fit and of the resamples (replicate ``r`` fits with seed ``random_state + r``).
+    n_init : int, default 4
+        Restarts per fit.
 
     Returns
     -------
