@@ -219,7 +219,7 @@ def plot_snake(
     labels : sequence of int
         Cluster of each row.
     names : pandas.Series, optional
-        Cluster name by cluster, shown in the legend.
+        Legend text per cluster (its name), indexed by cluster.
     ax : matplotlib.axes.Axes, optional
         Where to draw the lines; a new figure when None.
     lang : {"en", "zh"}, optional

@@ -43,7 +43,7 @@ def summarise_by(features: pd.DataFrame, column: str, *, max_levels: int = 12) -
     Raises
     ------
     crm_analysis.core.errors.CRMDataError
-        If an RFM column is absent or incomplete.
+        If ``features`` lacks ``recency_days``, ``n_orders`` or ``monetary``, or one is empty for a customer.
 
     Examples
     --------
