@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -127,8 +127,8 @@ def _fit_with_gradient(
     degenerate data (e.g. a and b running off together) keep their warnings.
 
     Returns the log-parameters, the maximised log-likelihood and whether the optimiser
-    converged. Standard errors are not computed here (see :func:`_hessian_standard_errors`):
-    most fits never ask for them.
+    converged. The Hessian for the standard errors and the diagnostics is computed by the caller
+    (:func:`_negative_hessian`).
     """
     total = float(data["w_total"])
     found = _newton(loglik_hessian, data, total, start, min(maxiter, _NEWTON_MAXITER))
@@ -228,29 +228,106 @@ def _trust_region_step(g: np.ndarray, h: np.ndarray, radius: float) -> np.ndarra
     return -(vectors @ (coef / (eigenvalues + mu)))
 
 
-def _hessian_standard_errors(
-    loglik_hessian: Callable[..., tuple[float, np.ndarray, np.ndarray]],
-    data: dict[str, Any],
-    theta: np.ndarray,
-    unit: np.ndarray,
+def _negative_hessian(
+    loglik_hessian: Callable[..., tuple[float, np.ndarray, np.ndarray]], data: dict[str, Any], theta: np.ndarray
 ) -> np.ndarray:
-    """Standard errors of the natural parameters from the analytic Hessian.
+    """Hessian of the negative log-likelihood at log-parameters ``theta`` (analytic)."""
+    with np.errstate(all="ignore"), single_thread("blas"):
+        return -loglik_hessian(theta, data)[2]
 
-    ``theta`` are the fitted log-parameters in the fit's internal units and ``unit`` the
-    factors that take the natural parameters back to the data's units (time or money).
+
+def _negative_hessian_numeric(loglik: Callable[[np.ndarray], float], theta: np.ndarray) -> np.ndarray:
+    """Hessian of the negative log-likelihood at ``theta`` from central differences."""
+    with np.errstate(all="ignore"), single_thread("blas"):
+        return _hessian_from_function(lambda th: -loglik(th), theta)
+
+
+def _errors_from_hessian(hess_log: np.ndarray, theta: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """Standard errors of the natural parameters from a Hessian of -LL already computed."""
+    with np.errstate(all="ignore"):
+        return _standard_errors(hess_log, np.exp(theta)) * unit
+
+
+# --------------------------------------------------------------------------- fit diagnostics
+
+_LOG_EDGE = 9.0  # |log-parameter| beyond this in the fit's order-one units: running to 0 or infinity (e^9 ~ 8,100)
+_LOG_SE_LIMIT = 2.5  # log-scale standard error above this: the 95% interval spans more than a factor e^9.8 ~ 18,000
+_FLAT = 1e-9  # smallest / largest eigenvalue of the information below this: the likelihood is flat in a direction
+
+
+def _diagnose(
+    names: tuple[str, ...], theta: np.ndarray, hess_log: np.ndarray, meanings: dict[tuple[str, str], str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Per-parameter identification checks of a maximum-likelihood fit on log-parameters.
+
+    ``theta`` are the fitted log-parameters in the fit's internal units (time or money rescaled so
+    the parameters are of order one) and ``hess_log`` the Hessian of the *negative* total
+    log-likelihood there. A parameter is flagged when its log-parameter is beyond +-9 (it ran
+    towards 0 or infinity), when its log-scale standard error is not finite or above 2.5 (the
+    likelihood hardly changes when it is multiplied or divided by e^5), or when the Hessian is
+    not finite, singular or not positive definite (a flat direction). Returns the table
+    (``parameter``, ``log_value``, ``log_standard_error``, ``direction`` ("0", "inf", "flat" or ""),
+    ``identified``) and the problems in words (empty when the fit is interior and identified).
     """
-    with np.errstate(all="ignore"), single_thread("blas"):
-        hess = -loglik_hessian(theta, data)[2]
-        return _standard_errors(hess, np.exp(theta)) * unit
+    k = len(names)
+    problems: list[str] = []
+    log_se = np.full(k, np.nan)
+    flat_vector = np.zeros(k)
+    if not np.isfinite(hess_log).all():
+        problems.append("the Hessian of the log-likelihood is not finite")
+    else:
+        eigenvalues, vectors = np.linalg.eigh((hess_log + hess_log.T) / 2.0)
+        top = max(float(np.max(np.abs(eigenvalues))), 1e-300)
+        if eigenvalues[0] <= _FLAT * top:
+            flat_vector = np.abs(vectors[:, 0])
+            problems.append("the likelihood is flat in some direction (the Hessian is singular or not positive "
+                            "definite)")
+        else:
+            log_se = np.sqrt(np.diag(vectors @ np.diag(1.0 / eigenvalues) @ vectors.T))
+    direction = np.full(k, "", dtype=object)
+    for i in range(k):
+        unsure = (not np.isfinite(log_se[i])) or log_se[i] > _LOG_SE_LIMIT
+        if flat_vector.any():
+            unsure = bool(flat_vector[i] > 0.3)
+        if theta[i] > _LOG_EDGE or (unsure and theta[i] > 2.0):
+            direction[i] = "inf"
+        elif theta[i] < -_LOG_EDGE or (unsure and theta[i] < -2.0):
+            direction[i] = "0"
+        elif unsure:
+            direction[i] = "flat"
+    table = pd.DataFrame({"parameter": list(names), "log_value": theta, "log_standard_error": log_se,
+                          "direction": direction, "identified": direction == ""})
+    named = _name_bounds(names, direction, meanings)
+    return table, named or problems
 
 
-def _function_standard_errors(
-    loglik: Callable[[np.ndarray], float], theta: np.ndarray, unit: np.ndarray
-) -> np.ndarray:
-    """As :func:`_hessian_standard_errors`, from a Hessian of finite differences of ``loglik``."""
-    with np.errstate(all="ignore"), single_thread("blas"):
-        hess = _hessian_from_function(lambda th: -loglik(th), theta)
-        return _standard_errors(hess, np.exp(theta)) * unit
+def _name_bounds(names: tuple[str, ...], direction: np.ndarray, meanings: dict[tuple[str, str], str]) -> list[str]:
+    """Each flagged parameter (or pair named together in ``meanings``) in words, e.g. "s → 0 (...)"."""
+    arrow = {"0": "→ 0", "inf": "→ ∞", "flat": "not identified"}
+    flagged = {n: d for n, d in zip(names, direction, strict=True) if d}
+    out = []
+    for key, text in meanings.items():  # joint meanings first, e.g. ("a+b", "inf")
+        parts, where = key[0].split("+"), key[1]
+        if len(parts) > 1 and all(flagged.get(p) == where for p in parts):
+            out.append(f"{', '.join(parts)} {arrow[where]} ({text})")
+            for part in parts:
+                flagged.pop(part)
+    by_text: dict[str, list[str]] = {}  # parameters that mean the same thing are named together
+    for name, where in flagged.items():
+        by_text.setdefault(meanings.get((name, where), "the data do not pin it down"), []).append(
+            f"{name} {arrow[where]}")
+    out += [f"{', '.join(names_)} ({text})" for text, names_ in by_text.items()]
+    return out
+
+
+def _status(optimiser_ok: bool, problems: list[str], message: str = "") -> str:
+    """One line: "ok", "boundary: ...", "not identified: ..." or "not converged: ..."."""
+    if not optimiser_ok:
+        return "not converged: " + "; ".join([message or "the optimiser stopped early", *problems])
+    if not problems:
+        return "ok"
+    kind = "boundary" if any("→" in p for p in problems) else "not identified"
+    return f"{kind}: " + "; ".join(problems)
 
 
 def _standard_errors(hess_log: np.ndarray, params: np.ndarray) -> np.ndarray:
@@ -267,10 +344,41 @@ def _standard_errors(hess_log: np.ndarray, params: np.ndarray) -> np.ndarray:
     return np.where(var > 0, params * np.sqrt(np.abs(var)), np.nan)
 
 
+def log_scale_interval(value: ArrayLike, standard_error: ArrayLike, z: float = 1.96) -> tuple[Any, Any]:
+    """Interval of a positive parameter from the Wald interval of its logarithm (delta method).
+
+    ``log(value) +- z se / value`` taken back to the parameter: always positive, asymmetric.
+
+    Parameters
+    ----------
+    value, standard_error : array-like
+        Estimates (> 0) and their standard errors, in the same units.
+    z : float, default 1.96
+        Normal quantile (1.96: 95%).
+
+    Returns
+    -------
+    tuple
+        ``(lower, upper)`` of the type of ``value``; NaN where the standard error is not finite.
+
+    Examples
+    --------
+    >>> low, high = log_scale_interval(np.array([362.0]), np.array([623.0]))
+    >>> bool(low[0] > 0), round(float(high[0]))
+    (True, 10560)
+    """
+    with np.errstate(all="ignore"):
+        factor = np.exp(z * standard_error / value)
+    return value / factor, value * factor
+
+
 class _BaseModel:
     """Shared fit bookkeeping: parameters, summary, lazy standard errors and the not-fitted check."""
 
     _param_names: tuple[str, ...] = ()
+    # What a parameter running to a bound means, in words a manager understands: (name, "0" or "inf").
+    # A key "a+b" names two parameters that run off together.
+    _bound_meanings: ClassVar[dict[tuple[str, str], str]] = {}
     # A zero-argument callable that computes the standard errors on first use (a
     # functools.partial of module-level functions, so fitted models still pickle).
     _pending_errors: Callable[[], np.ndarray] | None = None
@@ -295,6 +403,9 @@ class _BaseModel:
         model.params_ = pd.Series({p: float(params[p]) for p in cls._param_names}, name="value")
         model.standard_errors_ = pd.Series(np.nan, index=model.params_.index, name="standard_error")
         model.converged_ = True
+        model.optimizer_converged_ = True
+        model.status_ = "given parameters (not fitted)"
+        model.diagnostics_ = pd.DataFrame()
         model.log_likelihood_ = np.nan
         model.n_customers_ = 0
         return model
@@ -332,17 +443,36 @@ class _BaseModel:
         return tuple(float(self.params_[p]) for p in self._param_names)
 
     def _store(
-        self, params: np.ndarray, errors: Callable[[], np.ndarray], loglik: float, n: float, ok: bool
+        self, params: np.ndarray, errors: Callable[[], np.ndarray], loglik: float, n: float, ok: bool,
+        *, theta: np.ndarray | None = None, hess_log: np.ndarray | None = None,
     ) -> None:
+        """Keep the fit; with ``theta`` and ``hess_log`` (of -LL) also diagnose it (:func:`_diagnose`).
+
+        ``converged_`` is then true only when the optimiser stopped normally *and* every
+        parameter is interior and identified; ``status_`` says what is wrong in words and a
+        :class:`ConvergenceWarning` repeats it.
+        """
         names = list(self._param_names)
         self.params_ = pd.Series(params, index=names, name="value")
         self._pending_errors = errors
         self.log_likelihood_ = float(loglik)
         self.n_customers_ = round(n)
-        self.converged_ = bool(ok)
+        self.optimizer_converged_ = bool(ok)
+        problems: list[str] = []
+        self.diagnostics_ = pd.DataFrame()
+        if theta is not None and hess_log is not None:
+            self.diagnostics_, problems = _diagnose(self._param_names, theta, hess_log, self._bound_meanings)
+        self.status_ = _status(bool(ok), problems)
+        self.converged_ = bool(ok) and not problems
+        if ok and problems:
+            warnings.warn(f"{type(self).__name__}: {self.status_}", ConvergenceWarning, stacklevel=3)
 
     def summary(self) -> pd.DataFrame:
-        """Parameters with standard errors and 95% Wald intervals.
+        """Parameters with standard errors and 95% intervals on the log scale.
+
+        Every parameter is positive, so the interval is the Wald interval of log(parameter)
+        taken back: ``value * exp(+-1.96 se / value)`` (se / value is the delta-method standard
+        error of the log), which stays positive. NaN where the standard error is not finite.
 
         Returns
         -------
@@ -362,8 +492,7 @@ class _BaseModel:
                 "standard_error": self.standard_errors_.to_numpy(),
             }
         )
-        frame["lower_95"] = frame["value"] - 1.96 * frame["standard_error"]
-        frame["upper_95"] = frame["value"] + 1.96 * frame["standard_error"]
+        frame["lower_95"], frame["upper_95"] = log_scale_interval(frame["value"], frame["standard_error"])
         return frame
 
     def __repr__(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,14 @@ from crm_analysis.models.clv._inputs import (
     _validate_weights,
     _wrap,
 )
-from crm_analysis.models.clv.base import _BaseModel, _dot, _fit_with_gradient, _hessian_standard_errors, _trigamma
+from crm_analysis.models.clv.base import (
+    _BaseModel,
+    _dot,
+    _errors_from_hessian,
+    _fit_with_gradient,
+    _negative_hessian,
+    _trigamma,
+)
 
 
 def _bgnbd_loglik(
@@ -146,6 +153,19 @@ def _prepare_counts(columns: dict[str, np.ndarray], weights: np.ndarray, scale: 
     return data
 
 
+# What a BG/NBD parameter running to a bound means (see ``_BaseModel._bound_meanings``).
+BG_MEANINGS: dict[tuple[str, str], str] = {
+    ("a+b", "inf"): "every customer has the same dropout probability a / (a + b); only that ratio is measured",
+    ("a", "0"): "no measurable dropout in these data: almost no customer seems to leave after a purchase",
+    ("b", "inf"): "no measurable dropout in these data: almost no customer seems to leave after a purchase",
+    ("a", "inf"): "dropout is the same for everyone",
+    ("b", "0"): "almost every customer leaves after a purchase",
+    ("r+alpha", "inf"): "every customer buys at the same rate r / alpha; only that ratio is measured",
+    ("r", "0"): "purchase rates differ enormously between customers",
+    ("alpha", "0"): "purchase rates differ enormously between customers",
+}
+
+
 class BetaGeoModel(_BaseModel):
     """BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
 
@@ -169,7 +189,11 @@ class BetaGeoModel(_BaseModel):
     log_likelihood_ : float
         Maximised log-likelihood (sum over customers).
     converged_ : bool
-        Whether the optimiser reported convergence.
+        Whether the optimiser stopped normally *and* every parameter is interior and identified.
+    status_ : str
+        "ok", or what is wrong in words, e.g. "boundary: a → 0 (no measurable dropout ...)".
+    diagnostics_ : pandas.DataFrame
+        Per parameter: log value, log-scale standard error, direction ("0", "inf", "flat"), identified.
     n_customers_ : int
         Customers (total weight) fitted on.
 
@@ -183,6 +207,7 @@ class BetaGeoModel(_BaseModel):
     """
 
     _param_names = ("r", "alpha", "a", "b")
+    _bound_meanings: ClassVar[dict[tuple[str, str], str]] = BG_MEANINGS
 
     def fit(
         self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
@@ -218,10 +243,11 @@ class BetaGeoModel(_BaseModel):
         theta, loglik, ok = _fit_with_gradient(_bgnbd_loglik_hessian, _bgnbd_loglik, data, np.zeros(4),
                                                maxiter=self.maxiter, tol=self.tol, model="BG/NBD")
         unit = np.array([1.0, 1.0 / scale, 1.0, 1.0])
-        errors = functools.partial(_hessian_standard_errors, _bgnbd_loglik_hessian, data, theta, unit)
+        hess = _negative_hessian(_bgnbd_loglik_hessian, data, theta)
+        errors = functools.partial(_errors_from_hessian, hess, theta, unit)
         # alpha' = alpha * scale and t' = t * scale: each purchase's density gains a factor 1/scale.
         loglik += np.log(scale) * data["wx_total"]
-        self._store(np.exp(theta) * unit, errors, loglik, data["w_total"], ok)
+        self._store(np.exp(theta) * unit, errors, loglik, data["w_total"], ok, theta=theta, hess_log=hess)
         return self
 
     def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:

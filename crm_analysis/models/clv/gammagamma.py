@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -28,8 +28,9 @@ from crm_analysis.models.clv.base import (
     UndefinedValueWarning,
     _BaseModel,
     _dot,
+    _errors_from_hessian,
     _fit_with_gradient,
-    _hessian_standard_errors,
+    _negative_hessian,
     _trigamma,
 )
 
@@ -149,6 +150,12 @@ class GammaGammaModel(_BaseModel):
     """
 
     _param_names = ("p", "q", "v")
+    _bound_meanings: ClassVar[dict[tuple[str, str], str]] = {
+        ("q+v", "inf"): "every customer has the same mean spend per order p v / (q - 1)",
+        ("p", "inf"): "each customer's orders are always of the same value",
+        ("q", "0"): "mean spend per order differs enormously between customers (no finite average)",
+        ("p", "0"): "a customer's orders vary enormously in value",
+    }
 
     def fit(
         self, frequency: ArrayLike, monetary_value: ArrayLike, weights: ArrayLike | None = None
@@ -195,10 +202,11 @@ class GammaGammaModel(_BaseModel):
         theta, loglik, ok = _fit_with_gradient(_gg_loglik_hessian, _gg_loglik, data, _gg_start(data),
                                                maxiter=self.maxiter, tol=self.tol, model="Gamma-Gamma")
         unit = np.array([1.0, 1.0, 1.0 / scale])
-        errors = functools.partial(_hessian_standard_errors, _gg_loglik_hessian, data, theta, unit)
+        hess = _negative_hessian(_gg_loglik_hessian, data, theta)
+        errors = functools.partial(_errors_from_hessian, hess, theta, unit)
         # m' = m * scale and v' = v * scale: each customer's density gains a factor scale.
         loglik += np.log(scale) * data["w_total"]
-        self._store(np.exp(theta) * unit, errors, loglik, data["w_total"], ok)
+        self._store(np.exp(theta) * unit, errors, loglik, data["w_total"], ok, theta=theta, hess_log=hess)
         return self
 
     @staticmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import ClassVar
 
 import numpy as np
 from scipy.special import expit, gammaln, hyp2f1
@@ -16,7 +17,13 @@ from crm_analysis.models.clv._inputs import (
     _validate_weights,
     _wrap,
 )
-from crm_analysis.models.clv.base import _BaseModel, _dot, _function_standard_errors, _minimise
+from crm_analysis.models.clv.base import (
+    _BaseModel,
+    _dot,
+    _errors_from_hessian,
+    _minimise,
+    _negative_hessian_numeric,
+)
 
 
 def _pareto_log_a0(
@@ -95,6 +102,13 @@ class ParetoNBDModel(_BaseModel):
     """
 
     _param_names = ("r", "alpha", "s", "beta")
+    _bound_meanings: ClassVar[dict[tuple[str, str], str]] = {
+        ("s+beta", "inf"): "every customer has the same dropout rate s / beta; only that ratio is measured",
+        ("s", "0"): "no measurable dropout in these data: almost no customer seems to leave",
+        ("beta", "inf"): "no measurable dropout in these data: almost no customer seems to leave",
+        ("r+alpha", "inf"): "every customer buys at the same rate r / alpha; only that ratio is measured",
+        ("r", "0"): "purchase rates differ enormously between customers",
+    }
 
     def fit(
         self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
@@ -125,10 +139,11 @@ class ParetoNBDModel(_BaseModel):
         result, ok = _minimise(objective, np.zeros(4), jac=False, maxiter=self.maxiter, tol=self.tol,
                                model="Pareto/NBD")
         unit = np.array([1.0, 1.0 / scale, 1.0, 1.0 / scale])
-        errors = functools.partial(_function_standard_errors, loglik, result.x, unit)
+        hess = _negative_hessian_numeric(loglik, result.x)
+        errors = functools.partial(_errors_from_hessian, hess, result.x, unit)
         params = np.exp(result.x) * unit
         ll = _dot(w, _pareto_loglik(tuple(params), data["x"], data["t_x"] / scale, data["T"] / scale))
-        self._store(params, errors, ll, total, ok)
+        self._store(params, errors, ll, total, ok, theta=result.x, hess_log=hess)
         return self
 
     def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
