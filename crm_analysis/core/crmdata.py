@@ -1,12 +1,139 @@
-"""`CRMData`: the canonical tables of one data source, carried through the chapters."""
+"""`CRMData`: the canonical tables of one data source, carried through the chapters, and its `LoadReport`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import pandas as pd
 
+from crm_analysis.core.errors import CRMDataError
 from crm_analysis.core.schema import TABLE_NAMES
+
+#: How a reading setting was decided: stated by the caller, read unambiguously from the data, or
+#: chosen by a documented default because the data could not decide it.
+HOW = ("given", "detected", "guessed")
+
+
+@dataclass
+class FileReport:
+    """How one file (or sheet) was read.
+
+    Attributes
+    ----------
+    file : str
+        The file, or ``"<file> [sheet <name>]"``.
+    settings : dict
+        Setting name (``encoding``, ``separator``, ``decimal mark (amount)``, ``date order
+        (order_date)``, ``time zone (order_date)``) -> ``(value, how)`` with ``how`` one of :data:`HOW`.
+    lines_read : int
+        Physical data lines (or spreadsheet rows) below the header, blank ones included.
+    rows_quarantined : int
+        Lines rejected while reading (blank-only lines, ...), listed in ``CRMData.quarantine``.
+    not_used : list of (str, str)
+        Columns (``"column 'x'"``) not read, with the reason.
+    notes : list of str
+        Anything else the reader did that a user should know.
+    """
+
+    file: str
+    settings: dict[str, tuple[str, str]] = field(default_factory=dict)
+    lines_read: int = 0
+    rows_quarantined: int = 0
+    not_used: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def set(self, name: str, value: object, how: str) -> None:
+        """Record one setting; ``how`` is ``given``, ``detected`` or ``guessed``."""
+        if how not in HOW:
+            raise ValueError(f"how must be one of {HOW}, not {how!r}")
+        self.settings[name] = (str(value), how)
+
+
+@dataclass
+class LoadReport:
+    """What the loader decided for each file, and what it did not use.
+
+    Attributes
+    ----------
+    files : list of FileReport
+        One entry per file or sheet read.
+    not_used : list of (str, str)
+        Files or sheets of the source not read, with the reason.
+
+    Examples
+    --------
+    >>> report = LoadReport([FileReport("t.csv", lines_read=3)])
+    >>> report.files[0].set("date order (order_date)", "day first", "guessed")
+    >>> report.guesses()
+    [('t.csv', 'date order (order_date)', 'day first')]
+    >>> report.frame()[["setting", "value", "how"]].values.tolist()
+    [['date order (order_date)', 'day first', 'guessed']]
+    """
+
+    files: list[FileReport] = field(default_factory=list)
+    not_used: list[tuple[str, str]] = field(default_factory=list)
+
+    def file(self, name: str) -> FileReport:
+        """The entry of ``name``, created (in reading order) the first time it is asked for."""
+        for entry in self.files:
+            if entry.file == name:
+                return entry
+        self.files.append(FileReport(name))
+        return self.files[-1]
+
+    def guesses(self) -> list[tuple[str, str, str]]:
+        """``(file, setting, value)`` of every setting chosen by a default rather than the data."""
+        return [(f.file, k, v) for f in self.files for k, (v, how) in f.settings.items() if how == "guessed"]
+
+    def refuse_guesses(self) -> None:
+        """Raise :class:`CRMDataError` listing every guess (what ``load(..., strict=True)`` does)."""
+        guesses = self.guesses()
+        if guesses:
+            listed = "; ".join(f"{file}: {setting} guessed as {value!r}" for file, setting, value in guesses)
+            raise CRMDataError(
+                f"strict=True refuses to guess: {listed}. State the setting (e.g. dayfirst=, decimal=, "
+                "encoding=) or fix the file."
+            )
+
+    def frame(self) -> pd.DataFrame:
+        """One row per file setting: file, setting, value, how."""
+        rows = [(f.file, k, v, how) for f in self.files for k, (v, how) in f.settings.items()]
+        return pd.DataFrame(rows, columns=["file", "setting", "value", "how"], dtype="string")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy (for ``run.json`` and the hand-off between chapters)."""
+        return {
+            "files": [
+                {
+                    "file": f.file,
+                    "settings": {k: {"value": v, "how": how} for k, (v, how) in f.settings.items()},
+                    "lines_read": f.lines_read,
+                    "rows_quarantined": f.rows_quarantined,
+                    "not_used": [list(x) for x in f.not_used],
+                    "notes": list(f.notes),
+                }
+                for f in self.files
+            ],
+            "not_used": [list(x) for x in self.not_used],
+        }
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any] | None) -> LoadReport:
+        """The inverse of :meth:`to_dict` (an empty report for ``None``)."""
+        record = record or {}
+        files = [
+            FileReport(
+                f["file"],
+                settings={k: (s["value"], s["how"]) for k, s in f["settings"].items()},
+                lines_read=f["lines_read"],
+                rows_quarantined=f["rows_quarantined"],
+                not_used=[tuple(x) for x in f["not_used"]],
+                notes=list(f["notes"]),
+            )
+            for f in record.get("files", [])
+        ]
+        return cls(files=files, not_used=[tuple(x) for x in record.get("not_used", [])])
 
 
 @dataclass
@@ -29,9 +156,10 @@ class Truth:
 class CRMData:
     """The canonical tables of one source.
 
-    Tables a source does not have are ``None``. After :func:`crm_analysis.clean`,
-    ``quarantine`` lists every rejected row (table, source_row, reason) and
-    ``issues`` every field value that cleaning changed or blanked.
+    Tables a source does not have are ``None``. ``quarantine`` lists every rejected row (table,
+    source_row, reason): after loading, the lines the loader could not use as records (blank-only
+    lines); after :func:`crm_analysis.clean`, those and the rows cleaning rejected. ``issues``
+    lists every field value that loading or cleaning changed or blanked.
 
     Attributes
     ----------
@@ -44,11 +172,15 @@ class CRMData:
     source_files : dict
         Table name to the file it was read from (for error messages and reports).
     quarantine : pandas.DataFrame or None
-        Rows rejected by cleaning, with a readable reason (None before cleaning).
+        Rows rejected by the loader or by cleaning, with a readable reason (None when nothing was
+        rejected while loading a source that does not count lines, e.g. tables built in code).
     issues : pandas.DataFrame or None
         Field-level fixes made by cleaning (None before cleaning).
     rows_in : dict
-        Rows read per table, before cleaning.
+        Data lines read per table (physical lines of the files, blank ones included), before cleaning.
+    load_report : LoadReport
+        How each file was read: encoding, separator, decimal mark, date order, time zone (each
+        given, detected or guessed), what was not used and why (:class:`LoadReport`).
 
     Examples
     --------
@@ -68,12 +200,14 @@ class CRMData:
     quarantine: pd.DataFrame | None = None
     issues: pd.DataFrame | None = None
     rows_in: dict[str, int] = field(default_factory=dict)
+    load_report: LoadReport = field(default_factory=LoadReport)
 
     def __post_init__(self) -> None:
         if self.customers is None and self.transactions is None:
             raise ValueError("CRMData needs at least a customers or a transactions table")
         if not self.rows_in:
-            self.rows_in = {name: len(t) for name, t in self.tables().items()}
+            rejected = self.quarantine["table"].value_counts() if self.quarantine is not None else {}
+            self.rows_in = {name: len(t) + int(rejected.get(name, 0)) for name, t in self.tables().items()}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by canonical name."""
@@ -94,4 +228,4 @@ class CRMData:
         return f"CRMData({self.source!r}: {', '.join(parts)}{extra}{cleaned})"
 
 
-__all__ = ["CRMData", "Truth", "fields"]
+__all__ = ["HOW", "CRMData", "FileReport", "LoadReport", "Truth", "fields"]

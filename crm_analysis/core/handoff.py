@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crm_analysis.core.crmdata import CRMData, Truth
+from crm_analysis.core.crmdata import CRMData, LoadReport, Truth
 from crm_analysis.core.errors import CRMDataError
 
 HANDOFF_DIR = "handoff"
@@ -228,7 +228,7 @@ def _write_exact(frame: pd.DataFrame, path: Path) -> bool:
 
 def _meta(data: CRMData) -> dict:
     return {"source": data.source, "source_files": data.source_files, "rows_in": data.rows_in,
-            "truth": data.truth is not None}
+            "truth": data.truth is not None, "load_report": data.load_report.to_dict()}
 
 
 def save_data(run_dir: str | Path, data_source: str, loaded: CRMData, clean: CRMData) -> Path | None:
@@ -293,7 +293,7 @@ def _read(folder: Path, meta: dict, truth: Truth | None) -> CRMData:
     else:
         frames.pop("truth_customers", None), frames.pop("truth_defects", None)
     return CRMData(**frames, truth=truth, source=meta["source"], source_files=meta["source_files"],
-                   rows_in=meta["rows_in"])
+                   rows_in=meta["rows_in"], load_report=LoadReport.from_dict(meta.get("load_report")))
 
 
 def load_data(run_dir: str | Path | None, data_source: str, *,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -79,18 +80,27 @@ def as_text(values: pd.Series) -> pd.Series:
     return values.astype("string")
 
 
-def parse_dates(values: pd.Series) -> pd.Series:
+#: Day/month order used when a column's values cannot decide it (every value has both parts <= 12)
+#: and the caller gave none: day first, as in most of the world outside North America. The load
+#: report marks it *guessed*; ``load(..., strict=True)`` refuses it.
+DEFAULT_DAYFIRST = True
+
+
+def parse_dates(values: pd.Series, *, dayfirst: bool | None = None) -> pd.Series:
     """Parse dates written in the usual ways; unparseable values become ``NaT``.
 
     Accepts ISO (``2024-03-18``, ``2024-03-18 08:26:00``), compact ``20240318``, slashes or dots
     (``2024/3/18``), Chinese ``2024年3月18日`` and day-month-year or month-day-year with the year
-    last (the order that parses more of the column wins; a tie means month first, as in the US
-    exports). Dates outside 1677–2262 (the range of nanosecond timestamps) are unparseable.
+    last. The day/month order is decided for the whole column (:func:`read_dates`), never per value.
+    Dates outside 1677–2262 (the range of nanosecond timestamps) are unparseable.
 
     Parameters
     ----------
     values : pandas.Series
         Raw values (strings, datetimes or a datetime column).
+    dayfirst : bool, optional
+        Day/month order of ``dd-mm-yyyy`` style values; default: decided from the values, else
+        :data:`DEFAULT_DAYFIRST`.
 
     Returns
     -------
@@ -102,12 +112,44 @@ def parse_dates(values: pd.Series) -> pd.Series:
     >>> parse_dates(pd.Series(["2024/3/18", "20240318", "2024年3月18日", "18/03/2024", "x"])).dt.day.tolist()
     [18.0, 18.0, 18.0, 18.0, nan]
     """
+    return read_dates(values, dayfirst=dayfirst)[0]
+
+
+def read_dates(values: pd.Series, *, dayfirst: bool | None = None) -> tuple[pd.Series, str | None, str | None]:
+    """Parse dates as :func:`parse_dates` does, and say how the day/month order was decided.
+
+    A column with ``dd-mm-yyyy`` or ``mm-dd-yyyy`` values (slashes and dots too) is read in one
+    order for every value: the order ``dayfirst`` gives; else the one the values prove (a first
+    part above 12 proves day first, a second part above 12 month first; if both occur, the order
+    that reads more values); else :data:`DEFAULT_DAYFIRST`, reported as guessed.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Raw values.
+    dayfirst : bool, optional
+        The order, if the caller knows it.
+
+    Returns
+    -------
+    parsed : pandas.Series
+        ``datetime64[ns]``.
+    order : str or None
+        ``"day first"`` or ``"month first"``; None when no value needed the choice.
+    how : str or None
+        ``"given"``, ``"detected"`` or ``"guessed"`` (None with ``order``).
+
+    Examples
+    --------
+    >>> week = pd.Series(["01-12-2010 08:26", "09-12-2010 10:00"])
+    >>> parsed, order, how = read_dates(week)
+    >>> parsed.dt.strftime("%Y-%m-%d").tolist(), order, how
+    (['2010-12-01', '2010-12-09'], 'day first', 'guessed')
+    >>> read_dates(pd.Series(["12/31/2010", "01/02/2011"]))[1:]
+    ('month first', 'detected')
+    """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return (
-            values.dt.tz_localize(None).astype("datetime64[ns]")
-            if values.dt.tz
-            else values.astype("datetime64[ns]")
-        )
+        return _naive(values), None, None
     uniques = pd.Series(pd.unique(values.dropna()), dtype=object)
     parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[us]")
     is_stamp = uniques.map(lambda v: hasattr(v, "year") and hasattr(v, "month"))
@@ -116,35 +158,124 @@ def parse_dates(values: pd.Series) -> pd.Series:
     text = nfkc_strip(uniques.where(~is_stamp).astype("string"))
     text = text.str.replace(r"[/.年月]", "-", regex=True).str.replace("日", "", regex=False)
     text = text.str.replace(r"\s+", " ", regex=True)
-    todo = parsed.isna() & text.notna()
+    todo = parsed.isna() & text.notna() & text.str.match(r"^\d{4}|^\d{8}").fillna(False)
     parsed[todo] = pd.to_datetime(text[todo], format="ISO8601", errors="coerce")
+    order, how = None, None
     todo = parsed.isna() & text.str.match(r"^\d{1,2}-\d{1,2}-\d{4}").fillna(False)
     if todo.any():
         trials = {}
-        for order in ("%m-%d-%Y", "%d-%m-%Y"):
+        for first in (True, False):
+            pattern = "%d-%m-%Y" if first else "%m-%d-%Y"
             got = pd.Series(pd.NaT, index=text[todo].index, dtype="datetime64[us]")
             for suffix in ("", " %H:%M", " %H:%M:%S"):
                 gap = got.isna()
-                got[gap] = pd.to_datetime(text[todo][gap], format=order + suffix, errors="coerce")
-            trials[order] = got
-        best = max(trials, key=lambda k: (trials[k].notna().sum(), k == "%m-%d-%Y"))
-        parsed[todo] = trials[best]
+                got[gap] = pd.to_datetime(text[todo][gap], format=pattern + suffix, errors="coerce")
+            trials[first] = got
+        n_day, n_month = int(trials[True].notna().sum()), int(trials[False].notna().sum())
+        if dayfirst is not None:
+            chosen, how = dayfirst, "given"
+        elif n_day != n_month:
+            chosen, how = n_day > n_month, "detected"
+        else:
+            chosen, how = DEFAULT_DAYFIRST, "guessed"
+        order = "day first" if chosen else "month first"
+        parsed[todo] = trials[chosen]
     in_range = (parsed >= pd.Timestamp("1677-09-22")) & (parsed <= pd.Timestamp("2262-04-11"))
     parsed = parsed.where(in_range).astype("datetime64[ns]")
     lookup = dict(zip(uniques, parsed, strict=True))
-    return values.map(lookup).astype("datetime64[ns]")
+    return values.map(lookup).astype("datetime64[ns]"), order, how
 
 
-_NUMBER_JUNK = re.compile(r"[,\s¥$£€￥]|元|RMB|CNY|USD|GBP", re.IGNORECASE)
+def _naive(values: pd.Series) -> pd.Series:
+    """A datetime column without time zone: local times are kept as they are written."""
+    return values.dt.tz_localize(None).astype("datetime64[ns]") if values.dt.tz else values.astype("datetime64[ns]")
 
 
-def parse_numbers(values: pd.Series) -> pd.Series:
-    """Parse numbers; thousands separators, currency signs and full-width digits are accepted.
+_CURRENCY = re.compile(r"[¥$£€￥]|元|RMB|CNY|USD|GBP|EUR", re.IGNORECASE)
+_SPACES = re.compile(r"[\u00a0\u202f\u2009]")
+
+#: Numbers larger than this in absolute value are not believed (a typo or an overflow, e.g.
+#: ``1e300``); like ``inf`` and ``1e309`` they are unparseable.
+MAX_ABS_NUMBER = 1e15
+
+
+def _number_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Unique raw values -> (bare number text, negative-in-parentheses flag)."""
+    text = nfkc_strip(values).str.replace(_CURRENCY, "", regex=True).str.replace(_SPACES, " ", regex=True)
+    text = text.str.strip()
+    negative = text.str.fullmatch(r"\(.*\)").fillna(False)
+    text = text.where(~negative, text.str.slice(1, -1).str.strip())
+    return text, negative
+
+
+def decide_decimal_mark(values: pd.Series, *, sep: str | None = None) -> tuple[str, str]:
+    """Decide a column's decimal mark (``"."`` or ``","``) from all its values.
+
+    Evidence for a decimal comma: ``12,50``, ``1.234,56``, ``1.234.567``; for a decimal point:
+    ``12.5``, ``1,234.56``, ``1,234,567``. ``1,234`` and ``1.234`` prove nothing. The mark with
+    more evidence (counting every value) is *detected*; with no evidence but ambiguous values the
+    mark is *guessed*: ``","`` when the file is ``;``-separated (the European spreadsheet export),
+    else ``"."``. A column with no marks at all is read with ``"."`` (*detected*: nothing to decide).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Raw text values of one column.
+    sep : str, optional
+        The file's field separator.
+
+    Returns
+    -------
+    mark : str
+    how : str
+        ``"detected"`` or ``"guessed"``.
+
+    Examples
+    --------
+    >>> decide_decimal_mark(pd.Series(["12,50", "1.234,56"]))
+    (',', 'detected')
+    >>> decide_decimal_mark(pd.Series(["1,234", "5"]), sep=";")
+    (',', 'guessed')
+    >>> decide_decimal_mark(pd.Series(["$1,234.00", "(12.50)"]))
+    ('.', 'detected')
+    """
+    counts = values.dropna().value_counts()
+    if counts.empty:
+        return ".", "detected"
+    text, _ = _number_text(pd.Series(counts.index, dtype=object))
+    weight = counts.to_numpy()
+    comma, point = text.str.rfind(",").to_numpy(), text.str.rfind(".").to_numpy()
+    both = (comma >= 0) & (point >= 0)
+    one_group = text.str.fullmatch(r"[-+]?\d{1,3}[.,]\d{3}").fillna(False).to_numpy()
+    groups = text.str.fullmatch(r"[-+]?\d{1,3}([.,]\d{3}){2,}").fillna(False).to_numpy()
+    only_c, only_p = (comma >= 0) & (point < 0), (point >= 0) & (comma < 0)
+    for_comma = (both & (comma > point)) | (only_c & ~one_group & ~groups) | (only_p & groups)
+    for_point = (both & (point > comma)) | (only_p & ~one_group & ~groups) | (only_c & groups)
+    n_comma, n_point = int(weight[for_comma].sum()), int(weight[for_point].sum())
+    if n_comma != n_point:
+        return ("," if n_comma > n_point else "."), "detected"
+    if one_group.any():
+        return ("," if sep == ";" else "."), "guessed"
+    return ".", "detected"
+
+
+def parse_numbers(values: pd.Series, *, decimal: str | None = None, sep: str | None = None) -> pd.Series:
+    """Parse numbers with one decimal mark for the whole column; currency signs and groupings accepted.
+
+    Thousands may be grouped by the other mark, spaces (``1 234,56``) or apostrophes; ``(12.50)`` is
+    an accounting negative; currency signs and codes (``€``, ``$``, ``¥``, ``元``, ``EUR``...) and
+    full-width digits are accepted. A value that does not fit the column's mark (``1,234.56`` in a
+    decimal-comma column), is not finite (``inf``, ``1e309``) or is beyond :data:`MAX_ABS_NUMBER`
+    is unparseable.
 
     Parameters
     ----------
     values : pandas.Series
         Raw values.
+    decimal : str, optional
+        ``"."`` or ``","``; default: :func:`decide_decimal_mark` on the values.
+    sep : str, optional
+        The file's separator (a hint for :func:`decide_decimal_mark`).
 
     Returns
     -------
@@ -155,17 +286,32 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     --------
     >>> parse_numbers(pd.Series(["1,234.5", "¥12", "３", "abc", None])).tolist()
     [1234.5, 12.0, 3.0, <NA>, <NA>]
+    >>> parse_numbers(pd.Series(["12,50 €", "€ 1.234,56", "1 234,56", "(12,50)"])).tolist()
+    [12.5, 1234.56, 1234.56, -12.5]
+    >>> parse_numbers(pd.Series(["1e309", "inf", "1e300", "7"])).tolist()
+    [<NA>, <NA>, <NA>, 7.0]
     """
     if pd.api.types.is_bool_dtype(values.dtype):
         values = values.astype("Float64")
     if pd.api.types.is_numeric_dtype(values.dtype):
-        return values.astype("Float64")
-    out = pd.to_numeric(values.where(~is_blank(values)), errors="coerce").astype("Float64")
-    retry = out.isna() & ~is_blank(values)
-    if retry.any():
-        cleaned = nfkc_strip(values[retry]).str.replace(_NUMBER_JUNK, "", regex=True)
-        out[retry] = pd.to_numeric(cleaned, errors="coerce").astype("Float64")
-    return out
+        out = values.astype("Float64")
+        return out.where(out.abs() <= MAX_ABS_NUMBER)
+    blank = is_blank(values)
+    raw = values.where(~blank)
+    uniques = pd.Series(pd.unique(raw.dropna()), dtype=object)
+    if decimal is None:
+        decimal = decide_decimal_mark(raw, sep=sep)[0]
+    thousands = "." if decimal == "," else ","
+    text, negative = _number_text(uniques)
+    t, d = re.escape(thousands), re.escape(decimal)
+    shape = rf"[-+]?(\d{{1,3}}(({t}|[ '])\d{{3}})+|\d+)?({d}\d*)?([eE][-+]?\d+)?"
+    ok = text.str.fullmatch(shape).fillna(False) & text.str.contains(r"\d").fillna(False)
+    bare = text.where(ok).str.replace(rf"{t}|[ ']", "", regex=True).str.replace(decimal, ".", regex=False)
+    number = pd.to_numeric(bare, errors="coerce").astype("float64")
+    number = number.where(~negative.to_numpy(), -number)
+    number = number.where(np.isfinite(number) & (np.abs(number) <= MAX_ABS_NUMBER))
+    lookup = dict(zip(uniques, number, strict=True))
+    return raw.map(lookup).astype("Float64")
 
 
 def parse_bools(values: pd.Series) -> pd.Series:

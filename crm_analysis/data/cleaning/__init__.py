@@ -359,7 +359,7 @@ def clean(data: CRMData, *, as_of: object = None) -> CRMData:
     for table, frame in tables.items():
         kept = _restore_dtypes(frame[books[table].kept], table)
         clean_tables[table] = schema.contract(table, stage="clean").validate(kept)
-    quarantine = _frame([b.quarantine() for b in books.values()], QUARANTINE_COLUMNS)
+    quarantine = _frame([data.quarantine, *[b.quarantine() for b in books.values()]], QUARANTINE_COLUMNS)
     issues = _frame([data.issues, *[p for b in books.values() for p in b.issues]], ISSUE_COLUMNS)
     result = data.with_tables(**clean_tables, quarantine=quarantine, issues=issues, rows_in=dict(data.rows_in))
     row_accounting(result)

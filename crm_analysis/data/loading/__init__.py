@@ -37,16 +37,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from crm_analysis.core import paths
-from crm_analysis.core.crmdata import CRMData
+from crm_analysis.core.crmdata import CRMData, LoadReport
 from crm_analysis.data.loading.aliases import ALIASES, TABLE_ALIASES, _table_of, normalize_header, snake_case
-from crm_analysis.data.loading.columns import _Log
+from crm_analysis.data.loading.columns import _Log, _result
 from crm_analysis.data.loading.folders import _load_folder, _load_teaching, _load_workbook
 from crm_analysis.data.loading.formats import CHURN_CATEGORY_MAP, KNOWN_FORMATS, _from_cdnow, _load_file, detect_format
 from crm_analysis.data.loading.text import _read_excel, _read_file
-from crm_analysis.data.parsers import MISSING_TOKENS, parse_bools, parse_dates, parse_numbers
+from crm_analysis.data.parsers import (
+    MISSING_TOKENS,
+    decide_decimal_mark,
+    parse_bools,
+    parse_dates,
+    parse_numbers,
+    read_dates,
+)
 
 
-def load(source: str | Path, *, strict: bool = False) -> CRMData:
+def load(
+    source: str | Path,
+    *,
+    strict: bool = False,
+    dayfirst: bool | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
+) -> CRMData:
     """Read a data source into canonical tables, validated against the *loaded* contracts.
 
     Parameters
@@ -56,13 +70,27 @@ def load(source: str | Path, *, strict: bool = False) -> CRMData:
         workbook with sheets named after the tables, or one file in a known format
         (:data:`KNOWN_FORMATS`, recognised from its columns).
     strict : bool, default False
-        If True, any unparseable value in a typed column raises; otherwise it becomes missing
-        and is listed in ``data.issues`` (table, source_row, column, problem, action).
+        For scheduled runs that must never guess: any unparseable value in a typed column raises,
+        and so does any setting the load report marks *guessed* (e.g. the day/month order of a
+        column whose dates are all ambiguous). Otherwise an unparseable value becomes missing and
+        is listed in ``data.issues`` (table, source_row, column, problem, action).
+    dayfirst : bool, optional
+        Day/month order of ``01-12-2010``-style dates; default: decided per column from the
+        values, else day first (:data:`~crm_analysis.data.parsers.DEFAULT_DAYFIRST`), *guessed*.
+    decimal : str, optional
+        ``"."`` or ``","``; default: decided per column from all its values and the separator
+        (:func:`~crm_analysis.data.parsers.decide_decimal_mark`).
+    encoding : str, optional
+        Text encoding of CSV files; default: detected (BOM, UTF-8, else charset-normalizer among
+        Chinese, Japanese, Korean and European code pages; low confidence raises).
 
     Returns
     -------
     CRMData
-        Tables indexed by ``source_row``; ``issues`` lists the values set missing (personal data masked).
+        Tables indexed by ``source_row``; ``issues`` lists the values set missing (personal data
+        masked); ``quarantine`` the lines that are no record (blank-only lines); ``rows_in`` counts
+        every data line; ``load_report`` says how each file was read (encoding, separator, decimal
+        mark, date order: given, detected or guessed) and what was not used, and why.
 
     Raises
     ------
@@ -80,20 +108,20 @@ def load(source: str | Path, *, strict: bool = False) -> CRMData:
     >>> row = data.transactions.loc[1]  # first line of the headerless file
     >>> row["customer_id"], float(row["quantity"]), float(row["amount"])
     ('1', 2.0, 29.33)
+    >>> data.load_report.frame()[["setting", "value", "how"]].values.tolist()[:2]
+    [['encoding', 'utf-8', 'detected'], ['separator', 'whitespace', 'detected']]
     """
-    log = _Log(strict=strict)
+    if decimal not in (None, ".", ","):
+        raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
+    log = _Log(strict=strict, dayfirst=dayfirst, decimal=decimal, encoding=encoding)
     if isinstance(source, str) and source == "teaching":
         return _load_teaching(log)
     if isinstance(source, str) and source in ("cdnow", "cdnow_sample"):
         path = paths.CDNOW_DIR / ("CDNOW_master.txt" if source == "cdnow" else "CDNOW_sample.txt")
-        frame = _read_file(path)
+        frame = _read_file(path, log)
         tables = _from_cdnow(frame, str(path), log, sample=source == "cdnow_sample")
-        return CRMData(
-            **tables,
-            source=KNOWN_FORMATS[source].split(" (")[0],
-            source_files={"transactions": str(path)},
-            issues=log.frame(),
-        )
+        return _result(log, **tables, source=KNOWN_FORMATS[source].split(" (")[0],
+                       source_files={"transactions": str(path)})
     path = Path(source)
     if not path.exists():
         raise FileNotFoundError(
@@ -114,11 +142,14 @@ __all__ = [
     "KNOWN_FORMATS",
     "MISSING_TOKENS",
     "TABLE_ALIASES",
+    "LoadReport",
+    "decide_decimal_mark",
     "detect_format",
     "load",
     "normalize_header",
     "parse_bools",
     "parse_dates",
     "parse_numbers",
+    "read_dates",
     "snake_case",
 ]

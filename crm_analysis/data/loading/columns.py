@@ -18,9 +18,10 @@ import pyarrow.compute as pc
 
 from crm_analysis.core import schema
 from crm_analysis.core.arrow_text import as_arrow
+from crm_analysis.core.crmdata import CRMData, FileReport, LoadReport
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.data.loading.aliases import _rename
-from crm_analysis.data.parsers import as_text, is_blank, parse_bools, parse_dates, parse_numbers
+from crm_analysis.data.parsers import as_text, decide_decimal_mark, is_blank, parse_bools, parse_numbers, read_dates
 from crm_analysis.data.privacy import mask_value
 
 # A column is "mostly unparseable" (a mapping or format error, not dirty cells) above this share.
@@ -34,10 +35,43 @@ def _examples(column: str, rows: pd.Index, values: Iterable[object], limit: int 
 
 @dataclass
 class _Log:
-    """Collects value-level problems found while loading (the ``issues`` table)."""
+    """Collects what loading found: value-level problems (``issues``), lines rejected while reading
+    (``quarantine``) and how each file was read (the :class:`LoadReport`).
+
+    ``dayfirst`` and ``decimal`` are the caller's settings (None: decide from the data); ``current``
+    is the report entry of the file being read.
+    """
 
     strict: bool
+    dayfirst: bool | None = None
+    dayfirst_how: str = "given"
+    decimal: str | None = None
+    encoding: str | None = None
     parts: list[pd.DataFrame] = field(default_factory=list)
+    rejected: list[pd.DataFrame] = field(default_factory=list)
+    report: LoadReport = field(default_factory=LoadReport)
+    current: FileReport | None = None
+    blank_rows: pd.Index | None = None
+
+    def reject(self, table: str, rows: pd.Index, reason: str) -> None:
+        """Quarantine whole lines at load time (they do not become rows of ``table``)."""
+        if len(rows):
+            self.rejected.append(pd.DataFrame(
+                {"table": table, "source_row": np.asarray(rows, dtype="int64"), "reason": reason}
+            ))
+            if self.current is not None:
+                self.current.rows_quarantined += len(rows)
+
+    def quarantine(self) -> pd.DataFrame | None:
+        """The lines rejected while reading (table, source_row, reason), or None if none were."""
+        if not self.rejected:
+            return None
+        return pd.concat(self.rejected, ignore_index=True).astype({"table": "string", "reason": "string"})
+
+    def setting(self, name: str, value: object, how: str) -> None:
+        """Record how the current file was read."""
+        if self.current is not None:
+            self.current.set(name, value, how)
 
     def add(self, table: str, file: str, column: str, rows: pd.Index, values: pd.Series, what: str) -> None:
         if len(rows) == 0:
@@ -70,8 +104,15 @@ class _Log:
         return out.astype({c: "string" for c in columns if c != "source_row"})
 
 
+def _result(log: _Log, **tables_and_facts: object) -> CRMData:
+    """The loaded data with what loading found; with ``strict=True`` a guessed setting raises."""
+    if log.strict:
+        log.report.refuse_guesses()
+    return CRMData(**tables_and_facts, issues=log.frame(), quarantine=log.quarantine(), load_report=log.report)
+
+
 _PARSERS: dict[str, tuple[Callable[[pd.Series], pd.Series], str]] = {
-    "date": (parse_dates, "a date"),
+    "date": (lambda v: read_dates(v)[0], "a date"),
     "float": (parse_numbers, "a number"),
     "int": (parse_numbers, "a number"),
     "bool": (parse_bools, "yes/no"),
@@ -93,7 +134,18 @@ def _typed(
                 text[dotted] = text[dotted].str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
         return text
     parser, what = _PARSERS[kind]
-    out = parser(values)
+    if kind == "date":
+        out, order, how = read_dates(values, dayfirst=log.dayfirst)
+        if order:
+            log.setting(f"date order ({column})", order, log.dayfirst_how if how == "given" else how)
+    elif kind in ("float", "int") and not pd.api.types.is_numeric_dtype(values.dtype):
+        sep = log.current.settings.get("separator", ("", ""))[0] if log.current else None
+        mark, how = (log.decimal, "given") if log.decimal else decide_decimal_mark(values.where(~blank), sep=sep)
+        if (values.where(~blank).astype("string").str.contains(r"[.,]").fillna(False)).any():
+            log.setting(f"decimal mark ({column})", mark, how)
+        out = parse_numbers(values, decimal=mark)
+    else:
+        out = parser(values)
     out = out.where(~blank)
     bad = out.isna() & ~blank
     n_bad, n_filled = int(bad.sum()), int((~blank).sum())
@@ -120,6 +172,9 @@ def _finish(
 ) -> pd.DataFrame:
     """Type the canonical columns, add absent ones, snake_case extras, validate the loaded contract."""
     sources = sources or {}
+    if log.blank_rows is not None:  # the first table made from a file takes its blank lines
+        log.reject(table, log.blank_rows, "blank line (only empty or missing-value cells)")
+        log.blank_rows = None
     kinds = schema.column_kinds(table)
     missing = [c for c in schema.required_columns(table) if c not in frame.columns]
     if missing:

@@ -16,17 +16,25 @@ from crm_analysis.core.crmdata import CRMData, Truth
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.data import synth
 from crm_analysis.data.loading.aliases import _table_of
-from crm_analysis.data.loading.columns import _canonical_table, _Log
-from crm_analysis.data.loading.text import _TEXT_SUFFIXES, _read_file
+from crm_analysis.data.loading.columns import _canonical_table, _Log, _result
+from crm_analysis.data.loading.text import _TEXT_SUFFIXES, _drop_blank, _read_file
 from crm_analysis.data.parsers import parse_bools, parse_dates, parse_numbers
+
+_DATA_SUFFIXES = (*_TEXT_SUFFIXES, ".gz", ".parquet", ".xlsx")
 
 
 def _table_file(folder: Path, table: str) -> Path | None:
-    for candidate in sorted(folder.iterdir()):
-        if candidate.is_file() and _table_of(candidate.name.split(".")[0]) == table:
-            if candidate.name.lower().endswith((*_TEXT_SUFFIXES, ".gz", ".parquet", ".xlsx")):
-                return candidate
-    return None
+    """The one file holding ``table``; two candidates (``customers.csv`` and ``customers.parquet``) raise."""
+    found = [
+        c for c in sorted(folder.iterdir())
+        if c.is_file() and _table_of(c.name.split(".")[0]) == table and c.name.lower().endswith(_DATA_SUFFIXES)
+    ]
+    if len(found) > 1:
+        raise CRMDataError(
+            f"{folder}: {len(found)} files could hold the {table} table ({', '.join(c.name for c in found)}); "
+            "which one is meant cannot be decided: keep one, or move the others out of the folder"
+        )
+    return found[0] if found else None
 
 
 def _truth_file(truth_dir: Path, csv_name: str) -> Path | None:
@@ -76,31 +84,39 @@ def _load_folder(folder: Path, log: _Log, label: str | None = None) -> CRMData:
         file = _table_file(folder, table)
         if file is None:
             continue
-        tables[table] = _canonical_table(_read_file(file), table, str(file), log)
+        tables[table] = _canonical_table(_read_file(file, log), table, str(file), log)
         files[table] = str(file)
+    used = {Path(f).name for f in files.values()}
+    log.report.not_used += [
+        (str(p), "not a table of the canonical model (customers, transactions, interactions, exit_survey)")
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name not in used and not p.name.startswith(".")
+    ]
     if "customers" not in tables and "transactions" not in tables:
         found = sorted(p.name for p in folder.iterdir())
         raise CRMDataError(
             f"{folder}: no customers or transactions file found (files seen: {found}); a folder source needs "
             "customers.csv and/or transactions.csv (or .parquet / .xlsx), see data/README.md"
         )
-    return CRMData(
-        **tables,
-        truth=_read_truth(folder),
-        source=label or f"folder {folder}",
-        source_files=files,
-        issues=log.frame(),
-    )
+    return _result(log, **tables, truth=_read_truth(folder), source=label or f"folder {folder}", source_files=files)
 
 
 def _load_workbook(path: Path, sheets: dict[str, pd.DataFrame], log: _Log) -> CRMData:
     tables, files = {}, {}
     for sheet, frame in sheets.items():
-        table = _table_of(sheet)
-        if table and table not in tables:
-            where = f"{path} [sheet {sheet}]"
-            tables[table], files[table] = _canonical_table(frame, table, where, log), where
-    return CRMData(**tables, source=f"workbook {path.name}", source_files=files, issues=log.frame())
+        table, where = _table_of(sheet), f"{path} [sheet {sheet}]"
+        if table and table in tables:
+            raise CRMDataError(
+                f"{path}: sheets {files[table].split('[sheet ')[1][:-1]!r} and {sheet!r} both hold the {table} "
+                "table; which one is meant cannot be decided: rename or remove one"
+            )
+        if table:
+            log.current = log.report.file(where)
+            tables[table] = _canonical_table(_drop_blank(frame, log), table, where, log)
+            files[table] = where
+        else:
+            log.report.not_used.append((where, "the sheet name is not a table of the canonical model"))
+    return _result(log, **tables, source=f"workbook {path.name}", source_files=files)
 
 
 def _load_teaching(log: _Log) -> CRMData:

@@ -16,7 +16,7 @@ from crm_analysis.core import schema
 from crm_analysis.core.crmdata import CRMData
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.data.loading.aliases import TABLE_ALIASES, _match_columns, normalize_header, snake_case
-from crm_analysis.data.loading.columns import _canonical_table, _finish, _Log, _typed
+from crm_analysis.data.loading.columns import _canonical_table, _finish, _Log, _result, _typed
 from crm_analysis.data.loading.text import _read_file
 from crm_analysis.data.parsers import as_text
 
@@ -173,6 +173,8 @@ def _from_cdnow(frame: pd.DataFrame, file: str, log: _Log, *, sample: bool) -> d
 
 def _from_online_retail(frame: pd.DataFrame, file: str, log: _Log) -> dict[str, pd.DataFrame]:
     col = {normalize_header(c): c for c in frame.columns}
+    if log.dayfirst is None:  # UCI's export writes InvoiceDate month first (12/1/2010 8:26)
+        log.dayfirst, log.dayfirst_how = False, "detected"
     invoice = as_text(frame[col.get("invoiceno", col.get("invoice"))])
     price_col = col.get("unitprice", col.get("price"))
     price = _typed(
@@ -278,7 +280,7 @@ def _from_telco(frame: pd.DataFrame, file: str, log: _Log) -> dict[str, pd.DataF
 
 
 def _load_file(path: Path, log: _Log) -> CRMData:
-    frame = _read_file(path)
+    frame = _read_file(path, log)
     fmt = _format_of(frame, path)
     file = str(path)
     if fmt in ("cdnow", "cdnow_sample"):
@@ -291,6 +293,4 @@ def _load_file(path: Path, log: _Log) -> CRMData:
         table = fmt.split(":", 1)[1]
         tables = {table: _canonical_table(frame, table, file, log)}
     label = KNOWN_FORMATS.get(fmt, KNOWN_FORMATS["canonical"]).split(" (")[0]
-    return CRMData(
-        **tables, source=f"{label}: {path.name}", source_files=dict.fromkeys(tables, file), issues=log.frame()
-    )
+    return _result(log, **tables, source=f"{label}: {path.name}", source_files=dict.fromkeys(tables, file))

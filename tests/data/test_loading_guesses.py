@@ -1,0 +1,197 @@
+"""Issue 13: every guess the loader makes is detected, recorded in the load report, or refused.
+
+The fixtures in ``tests/fixtures/loading/`` are the inputs users bring (European exports, Big5 and
+UTF-16 files, hand-edited CSVs); each test also writes variants of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crm_analysis.core.errors import CRMDataError
+from crm_analysis.data.cleaning import clean, row_accounting
+from crm_analysis.data.loading import load
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "loading"
+
+
+def setting(data, name: str) -> tuple[str, str]:
+    """(value, how) of one setting of the only file read."""
+    (entry,) = data.load_report.files
+    return entry.settings[name]
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+# --------------------------------------------------------------------------- 1. decimal marks
+def test_decimal_comma_export_reads_every_cell_right_and_records_the_mark():
+    data = load(FIXTURES / "decimal_comma.csv")
+    assert data.transactions["amount"].tolist() == [12.5, 1234.56, 12.5, 1234.56, 1234.56, -12.5]
+    assert setting(data, "separator") == (";", "detected")
+    assert setting(data, "decimal mark (amount)") == (",", "detected")
+    assert data.issues.empty
+
+
+def test_decimal_point_with_currency_and_accounting_negative(tmp_path):
+    path = write(tmp_path / "t.csv", 'order_id,customer_id,order_date,amount\nO1,C1,2024-03-01,"$1,234.00"\n'
+                 "O2,C1,2024-03-02,(12.50)\nO3,C1,2024-03-03,£7\n")
+    data = load(path)
+    assert data.transactions["amount"].tolist() == [1234.0, -12.5, 7.0]
+    assert setting(data, "decimal mark (amount)") == (".", "detected")
+
+
+def test_a_cell_against_the_columns_decimal_mark_is_not_read_per_cell(tmp_path):
+    path = write(tmp_path / "t.csv", "order_id;customer_id;order_date;amount\nO1;C1;2024-03-01;12,50\n"
+                 "O2;C1;2024-03-02;3,10\nO3;C1;2024-03-03;1,234.56\n")
+    data = load(path)
+    assert data.transactions["amount"].tolist()[:2] == [12.5, 3.1] and pd.isna(data.transactions.loc[4, "amount"])
+    assert data.issues.set_index("source_row").loc[4, "problem"] == "'1,234.56' is not a number"
+    cleaned = clean(data)
+    assert cleaned.quarantine.set_index("source_row").loc[4, "reason"] == "amount '1,234.56' is not a number"
+
+
+def test_only_ambiguous_groupings_are_a_guess_that_strict_refuses(tmp_path):
+    path = write(tmp_path / "t.csv", "order_id;customer_id;order_date;amount\n"
+                 "O1;C1;2024-03-01;1.234\nO2;C1;2024-03-02;5\n")
+    data = load(path)
+    assert data.transactions["amount"].tolist() == [1234.0, 5.0]
+    assert setting(data, "decimal mark (amount)") == (",", "guessed")
+    with pytest.raises(CRMDataError, match=r"t\.csv: decimal mark \(amount\) guessed as ','"):
+        load(path, strict=True)
+    assert load(path, decimal=".").transactions["amount"].tolist() == [1.234, 5.0]
+    assert setting(load(path, decimal="."), "decimal mark (amount)") == (".", "given")
+
+
+# --------------------------------------------------------------------------- 2. day/month order
+def test_ambiguous_dates_use_the_documented_default_and_say_so():
+    path = FIXTURES / "ambiguous_dates.csv"
+    data = load(path)
+    days = data.transactions["order_date"].dt.strftime("%Y-%m-%d")
+    assert days.tolist() == [f"2010-12-{d:02d}" for d in range(1, 10)]  # one week, not nine months
+    assert setting(data, "date order (order_date)") == ("day first", "guessed")
+    with pytest.raises(CRMDataError, match="date order \\(order_date\\) guessed as 'day first'"):
+        load(path, strict=True)
+    given = load(path, dayfirst=False)
+    assert given.transactions["order_date"].dt.month.tolist() == list(range(1, 10))
+    assert setting(given, "date order (order_date)") == ("month first", "given")
+
+
+@pytest.mark.parametrize(("values", "order"), [(["13/12/2010", "01/12/2010"], "day first"),
+                                               (["12/31/2010", "01/12/2011"], "month first")])
+def test_one_proving_value_decides_the_order_of_the_whole_column(tmp_path, values, order):
+    lines = "".join(f"O{i},C1,{v},5\n" for i, v in enumerate(values))
+    data = load(write(tmp_path / "t.csv", "order_id,customer_id,order_date,amount\n" + lines), strict=True)
+    assert setting(data, "date order (order_date)") == (order, "detected")
+    expected = "12-01" if order == "day first" else "01-12"
+    assert data.transactions["order_date"].dt.strftime("%m-%d").tolist()[1] == expected
+
+
+# --------------------------------------------------------------------------- 3. encodings
+def test_big5_is_detected_not_garbled_as_gb18030():
+    data = load(FIXTURES / "big5.csv")
+    assert data.customers["name"].tolist() == ["陳大文", "林美玲", "張偉"]
+    assert data.customers["city"].tolist() == ["臺北", "高雄", "台中"]
+    assert setting(data, "encoding")[0] == "big5"
+
+
+def test_utf16_with_bom_is_read():
+    data = load(FIXTURES / "utf16.csv")
+    assert data.customers["name"].tolist() == ["张伟", "李娜"]
+    assert setting(data, "encoding") == ("utf-16", "detected")
+
+
+def test_a_few_bad_bytes_are_reported_by_line_not_decoded_as_latin1():
+    with pytest.raises(CRMDataError, match=r"bad_bytes\.csv: UTF-8 except .* line\(s\) 3\b"):
+        load(FIXTURES / "bad_bytes.csv")
+
+
+def test_undecidable_bytes_are_refused(tmp_path):
+    path = write(tmp_path / "customers.csv", b"customer_id,name\nC1," + bytes(range(128, 160)) * 3 + b"\n")
+    with pytest.raises(CRMDataError, match=r"customers\.csv: .*encoding"):
+        load(path)
+
+
+# --------------------------------------------------------------------------- 5. raw parser errors
+@pytest.mark.parametrize(("name", "pattern"), [
+    ("empty.csv", r"empty\.csv: the file is empty"),
+    ("unclosed_quote.csv", r"unclosed_quote\.csv: line 2: .*quote"),
+    ("extra_field.csv", r"extra_field\.csv: the header \(line 1\) has 3 fields but line\(s\) 3 has \[4\]"),
+    ("title_line.csv", r"title_line\.csv: line 1 .*title above the header on line 2"),
+])
+def test_malformed_files_raise_naming_file_and_line(name, pattern):
+    with pytest.raises(CRMDataError, match=pattern) as err:
+        load(FIXTURES / name)
+    assert "1381234" not in str(err.value)
+
+
+def test_trailing_delimiter_is_dropped_with_a_note_and_columns_do_not_shift():
+    data = load(FIXTURES / "trailing_delimiter.csv")
+    assert data.customers["customer_id"].tolist() == ["C1", "C2"]
+    assert data.customers["name"].tolist() == ["Zhang Wei", "Li Na"]
+    assert any("extra separator" in n for n in data.load_report.files[0].notes)
+
+
+def test_extra_field_on_a_late_line_is_found(tmp_path):
+    rows = "".join(f"C{i},N{i},X\n" for i in range(50)) + "C50,N,X,Y\n"
+    with pytest.raises(CRMDataError, match=r"line\(s\) 52 has \[4\]"):
+        load(write(tmp_path / "customers.csv", "customer_id,name,city\n" + rows))
+
+
+# --------------------------------------------------------------------------- 6. non-finite numbers
+def test_non_finite_and_absurd_numbers_are_quarantined_with_the_value():
+    data = load(FIXTURES / "non_finite.csv")
+    assert data.transactions["amount"].isna().tolist()[:4] == [True] * 4
+    reasons = clean(data).quarantine.set_index("source_row")["reason"]
+    assert reasons.loc[2] == "amount '1e309' is not a number" and reasons.loc[3] == "amount 'inf' is not a number"
+    assert reasons.loc[4] == "missing amount" and reasons.loc[5] == "amount '1e300' is not a number"
+
+
+# --------------------------------------------------------------------------- 7. physical lines
+def test_blank_only_lines_are_counted_and_quarantined():
+    data = load(FIXTURES / "blank_lines.csv")
+    assert data.transactions.index.tolist() == [2, 5, 9]
+    assert data.rows_in == {"transactions": 8} and data.load_report.files[0].lines_read == 8
+    cleaned = clean(data)
+    accounting = row_accounting(cleaned).iloc[0]
+    assert (accounting["rows_in"], accounting["rows_clean"], accounting["rows_quarantined"]) == (8, 3, 5)
+    blank = cleaned.quarantine.set_index("source_row")["reason"]
+    assert blank.loc[[3, 4, 6, 7, 8]].eq("blank line (only empty or missing-value cells)").all()
+
+
+# --------------------------------------------------------------------------- 8. ambiguous choices
+def test_two_files_for_one_table_is_an_error_naming_both(tmp_path):
+    write(tmp_path / "customers.csv", "customer_id\nC1\n")
+    pd.DataFrame({"customer_id": ["C1"]}).to_parquet(tmp_path / "customers.parquet")
+    with pytest.raises(CRMDataError, match=r"customers\.csv, customers\.parquet"):
+        load(tmp_path)
+
+
+def test_duplicate_header_columns_are_an_error_naming_both():
+    with pytest.raises(CRMDataError, match=r"columns 3 and 4 of the header are both named 'phone'"):
+        load(FIXTURES / "duplicate_columns.csv")
+
+
+def test_files_not_used_are_listed_with_the_reason(tmp_path):
+    write(tmp_path / "customers.csv", "customer_id\nC1\n")
+    write(tmp_path / "notes.txt", "hello\n")
+    data = load(tmp_path)
+    assert data.load_report.not_used == [(str(tmp_path / "notes.txt"),
+                                          "not a table of the canonical model (customers, transactions, "
+                                          "interactions, exit_survey)")]
+
+
+# --------------------------------------------------------------------------- the report
+def test_teaching_and_cdnow_need_no_guess_and_load_strictly():
+    for source in ("teaching", "cdnow_sample"):
+        data = load(source, strict=True)
+        assert data.load_report.guesses() == []
+        assert sum(f.lines_read for f in data.load_report.files) == sum(data.rows_in.values())
+    report = load("teaching").load_report.frame()
+    assert set(report["how"]) == {"detected"}
+    assert (report.loc[report["setting"] == "encoding", "value"] == "utf-8").all()
