@@ -6,12 +6,14 @@
 - :class:`ParetoNBDModel`: Pareto/NBD (Schmittlein, Morrison & Colombo 1987), with the
   expressions of Fader & Hardie (2005), "A note on deriving the Pareto/NBD model and
   related expressions"; exponential lifetimes with gamma(s, beta) heterogeneity.
+- :class:`ModifiedBetaGeoModel`: MBG/NBD (Batislam, Denizel & Filiztekin 2007; Hoppe &
+  Wagner 2007), BG/NBD in which a customer may also drop out right after the first purchase.
 - :class:`GammaGammaModel`: spend per transaction (Fader & Hardie 2013, "The
   Gamma-Gamma model of monetary value"; Colombo & Jiang 1999).
 - :func:`customer_lifetime_value` and :func:`cumulative_repeat_forecast`.
 
 Modules: :mod:`.base` (maximum-likelihood skeleton, standard errors, warnings), :mod:`.bgnbd`,
-:mod:`.paretonbd`, :mod:`.gammagamma`, :mod:`.lifetime_value`, :mod:`.simulate`, :mod:`.forecast`.
+:mod:`.paretonbd`, :mod:`.mbgnbd`, :mod:`.gammagamma`, :mod:`.lifetime_value`, :mod:`.simulate`, :mod:`.forecast`.
 
 The inputs are the columns of :func:`crm_analysis.features.rfm_summary`:
 ``frequency`` (repeat purchases x), ``recency`` (t_x) and ``T``, all in one time unit.
@@ -39,6 +41,7 @@ from crm_analysis.models.clv.bgnbd import BetaGeoModel
 from crm_analysis.models.clv.forecast import cumulative_repeat_forecast
 from crm_analysis.models.clv.gammagamma import GammaGammaModel
 from crm_analysis.models.clv.lifetime_value import customer_lifetime_value
+from crm_analysis.models.clv.mbgnbd import ModifiedBetaGeoModel
 from crm_analysis.models.clv.paretonbd import ParetoNBDModel
 from crm_analysis.models.clv.simulate import simulate_bgnbd, simulate_gamma_gamma
 
@@ -46,6 +49,7 @@ __all__ = [
     "BetaGeoModel",
     "ConvergenceWarning",
     "GammaGammaModel",
+    "ModifiedBetaGeoModel",
     "NotFittedError",
     "ParetoNBDModel",
     "UndefinedValueWarning",
