@@ -418,8 +418,9 @@ def prepare_data(data_source: str, out_dir: str | Path) -> dict[str, Any]:
     Returns
     -------
     dict
-        For ``run.json``: ``kept`` (bool), ``seconds``, and ``error`` when the source could not be
-        loaded or kept.
+        For ``run.json``: ``kept`` (bool), ``seconds``, ``load_report`` (how each file was read,
+        :meth:`crm_analysis.core.crmdata.LoadReport.to_dict`) and ``error`` when the source could not
+        be loaded or kept.
 
     Examples
     --------
@@ -433,6 +434,7 @@ def prepare_data(data_source: str, out_dir: str | Path) -> dict[str, Any]:
     record: dict[str, Any] = {"kept": False, "seconds": 0.0, "error": None}
     try:
         loaded = load(data_source)
+        record["load_report"] = loaded.load_report.to_dict()
         record["kept"] = handoff.save_data(out_dir, data_source, loaded, clean(loaded)) is not None
         if not record["kept"]:
             record["error"] = "the loaded tables do not round-trip through Parquet exactly; each chapter loads them"

@@ -6,11 +6,14 @@ UTF-16 files, hand-edited CSVs); each test also writes variants of its own.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from crm_analysis.app.runner import prepare_data
+from crm_analysis.core import handoff
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.data.cleaning import clean, row_accounting
 from crm_analysis.data.loading import load
@@ -195,3 +198,12 @@ def test_teaching_and_cdnow_need_no_guess_and_load_strictly():
     report = load("teaching").load_report.frame()
     assert set(report["how"]) == {"detected"}
     assert (report.loc[report["setting"] == "encoding", "value"] == "utf-8").all()
+
+
+def test_run_json_and_the_chapters_get_the_load_report(tmp_path):
+    record = prepare_data("cdnow_sample", tmp_path)
+    assert json.loads(json.dumps(record))["load_report"]["files"][0]["settings"]["separator"] == {
+        "value": "whitespace", "how": "detected"}
+    assert record["load_report"]["files"][0]["lines_read"] == 6_919
+    kept_loaded, kept_clean = handoff.load_data(tmp_path, "cdnow_sample")
+    assert kept_clean.load_report == kept_loaded.load_report == load("cdnow_sample").load_report

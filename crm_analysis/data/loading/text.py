@@ -218,7 +218,7 @@ def _drop_blank(frame: pd.DataFrame, log: _Log | None) -> pd.DataFrame:
     blank = frame.isna().all(axis=1).to_numpy()
     last = np.flatnonzero(~blank).max() + 1 if (~blank).any() else 0
     if log and log.current:
-        log.current.lines_read += last
+        log.current.lines_read += int(last)
         if len(frame) > last:
             log.current.notes.append(f"{len(frame) - last:,} blank line(s) after the last record ignored")
         log.blank_rows = frame.index[:last][blank[:last]]
