@@ -14,6 +14,7 @@ from crm_analysis.core.crmdata import CRMData
 from crm_analysis.features.categories import _group_sums, _share_frame, _top_level
 from crm_analysis.features.checks import _day_number
 from crm_analysis.features.keys import _factorize_sorted, _fixed_width_keys, _level_codes, _runs, _sort_codes
+from crm_analysis.features.lines import ADJUSTMENT, IGNORED, PURCHASE, RETURN, kind_codes, occasion_lines
 
 _AGE_BINS = (0, 25, 35, 45, 55, 65, 200)
 
@@ -74,36 +75,45 @@ def _as_dates(instant: np.ndarray, like: pd.Series, index: pd.Index) -> pd.Serie
 
 
 class _Lines:
-    """Purchase lines before ``as_of`` as positions and integer customer codes, factorised once.
+    """Lines before ``as_of`` by kind (:mod:`crm_analysis.features.lines`), with integer customer codes.
 
     Attributes
     ----------
     ids : pandas.Index
-        Customers with at least one purchase, sorted (``string`` dtype, named customer_id).
+        Customers with at least one purchase line, sorted (``string`` dtype, named customer_id).
     rows, code, amount : numpy.ndarray
         Positions in the table of the purchase lines, their customer codes (``ids[code]``) and amounts.
-    return_rows, return_code : numpy.ndarray
-        The same for the returned lines of those customers (returns of others are not used).
+    counted : numpy.ndarray
+        Per purchase line: True when its day is a purchase occasion (not returned the same day).
+    return_rows, return_code, return_money : numpy.ndarray
+        The same for the return lines of those customers (money negative).
+    adjust_code, adjust_money : numpy.ndarray
+        Customer codes and money of their adjustment lines.
     """
 
     def __init__(self, tx: pd.DataFrame, as_of: pd.Timestamp) -> None:
         before = (tx["order_date"] < as_of).to_numpy(dtype=bool)
-        purchase, returned = before, np.zeros(len(tx), dtype=bool)
-        if "status" in tx.columns:
-            purchase = before & tx["status"].eq("completed").fillna(False).to_numpy(dtype=bool)
-            returned = before & tx["status"].eq("returned").fillna(False).to_numpy(dtype=bool)
+        kind, money = kind_codes(tx)
+        kind = np.where(before, kind, IGNORED)
         codes, uniques = _factorize_sorted(tx["customer_id"])
+        day = _instants(tx["order_date"])[1]
+        counted = occasion_lines(codes, day, kind, money) & (kind == PURCHASE)
         # Lines stay in table order: pandas sums groups with compensated (Kahan) sums unless the
         # group ids are sorted, so keeping the order gives exactly a plain group-by's sums.
-        self.rows = np.flatnonzero(purchase)
+        self.rows = np.flatnonzero(kind == PURCHASE)
+        self.counted = counted[self.rows]
         present = np.bincount(codes[self.rows], minlength=len(uniques)) > 0
         renumber = np.where(present, np.cumsum(present) - 1, -1)
         self.ids = uniques[present].rename("customer_id")
         self.code = renumber[codes[self.rows]]
-        # Returns of customers without a purchase are not in the table.
-        return_rows = np.flatnonzero(returned)
+        # Returns and adjustments of customers without a purchase are not in the table.
+        return_rows = np.flatnonzero(kind == RETURN)
         return_code = renumber[codes[return_rows]]
         self.return_rows, self.return_code = return_rows[return_code >= 0], return_code[return_code >= 0]
+        self.return_money = money[self.return_rows]
+        adjust_rows = np.flatnonzero(kind == ADJUSTMENT)
+        adjust_code = renumber[codes[adjust_rows]]
+        self.adjust_code, self.adjust_money = adjust_code[adjust_code >= 0], money[adjust_rows][adjust_code >= 0]
         self.amount = tx["amount"].to_numpy(dtype=np.float64)[self.rows]
 
     @property
@@ -155,8 +165,8 @@ def _base_features(tx: pd.DataFrame, lines: _Lines, as_of: pd.Timestamp, trend_p
     in_prev = (dates >= as_of - 2 * period).to_numpy(dtype=bool)[rows] & ~in_last
     sums = _group_sums(code, n, {"gross": amount, "last": np.where(in_last, amount, 0.0),
                                  "prev": np.where(in_prev, amount, 0.0)})
-    returned = (-tx["amount"].iloc[lines.return_rows]).clip(lower=0).to_numpy(dtype=np.float64)
-    returns_value = _group_sums(lines.return_code, n, {"r": returned})["r"].to_numpy()
+    returns_value = _group_sums(lines.return_code, n, {"r": -lines.return_money})["r"].to_numpy()
+    adjustments = _group_sums(lines.adjust_code, n, {"a": lines.adjust_money})["a"].to_numpy()
     first, last = np.full(n, np.iinfo(np.int64).max), np.full(n, np.iinfo(np.int64).min)
     np.minimum.at(first, code, instant)
     np.maximum.at(last, code, instant)
@@ -164,20 +174,26 @@ def _base_features(tx: pd.DataFrame, lines: _Lines, as_of: pd.Timestamp, trend_p
     first_day, last_day = _instants(first_purchase)[1], _instants(last_purchase)[1]
     as_of_day = _day_number(as_of, "as_of")
     d0 = int(day.min()) if len(day) else 0
-    purchase_days = _distinct_per_group(code, n, day - d0, int(day.max()) - d0 + 1 if len(day) else 1)
-    orders = _distinct_per_group(code, n, *_order_codes(tx, rows, day))
+    # Orders and purchase days count only purchase occasions (a day not returned the same day).
+    ok = lines.counted
+    purchase_days = _distinct_per_group(code[ok], n, day[ok] - d0, int(day.max()) - d0 + 1 if len(day) else 1)
+    order_codes, n_order_codes = _order_codes(tx, rows, day)
+    orders = _distinct_per_group(code[ok], n, order_codes[ok], n_order_codes)
     gross = sums["gross"].to_numpy()
+    net = gross - returns_value + adjustments
     with np.errstate(invalid="ignore", divide="ignore"):
         gaps = np.where(purchase_days > 1, (last_day - first_day) / (purchase_days - 1), np.nan)
         return_rate = np.where(gross > 0, returns_value / gross, np.nan)
+        order_value = np.where(orders > 0, gross / orders, np.nan)
     out = pd.DataFrame({
         "recency_days": as_of_day - last_day,
         "n_orders": orders.astype(np.int64),
-        "monetary": gross - returns_value,
+        "monetary": net,
         "gross_spend": gross,
         "returns_value": returns_value,
+        "adjustments": adjustments,
         "tenure_days": as_of_day - first_day,
-        "avg_order_value": gross / orders,
+        "avg_order_value": order_value,
         "mean_interpurchase_days": gaps,
         "return_rate": return_rate,
         "spend_last_period": sums["last"].to_numpy(),

@@ -91,7 +91,7 @@ def rfm_summary_duckdb(
         if frame is not None:
             connection.register(relation, frame)
         columns = [c[0] for c in connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
-        sql = _summary_sql(relation, has_status="status" in columns, end=end, cal=cal, unit=unit,
+        sql = _summary_sql(relation, columns=columns, end=end, cal=cal, unit=unit,
                            holdout=calibration_end is not None)
         result = connection.execute(sql).df()
     return _finish(result)

@@ -15,7 +15,8 @@ from crm_analysis.features.checks import _validate_transactions
 from crm_analysis.features.sql import _check_source, _finish, _null_check_sql, _sql_features, _summary_sql
 from crm_analysis.features.summary import _period
 
-_SPARK_COLUMNS = ("customer_id", "order_date", "amount", "status", "order_id", "product_category", "sales_channel")
+_SPARK_COLUMNS = ("customer_id", "order_date", "amount", "status", "order_id", "stock_code", "product_category",
+                  "sales_channel")
 
 
 def _spark_frame(transactions: Any) -> Any:
@@ -76,10 +77,10 @@ def rfm_summary_spark(
     session = transactions.sparkSession
     view = "crm_transactions"
     transactions.createOrReplaceTempView(view)
-    sql = _summary_sql(view, has_status="status" in transactions.columns, end=end, cal=cal, unit=unit,
+    sql = _summary_sql(view, columns=list(transactions.columns), end=end, cal=cal, unit=unit,
                        holdout=calibration_end is not None)
     # Spark SQL spells two DuckDB functions differently; the logic is the same statement.
-    sql = sql.replace("ARG_MIN(", "MIN_BY(").replace("CAST(customer_id AS VARCHAR)", "CAST(customer_id AS STRING)")
+    sql = sql.replace("ARG_MIN(", "MIN_BY(").replace(" AS VARCHAR)", " AS STRING)")
     sql = sql.replace("DATE_DIFF('day', first_d, last_d)", "DATEDIFF(last_d, first_d)")
     sql = sql.replace(f"DATE_DIFF('day', first_d, DATE '{cal.date()}')", f"DATEDIFF(DATE '{cal.date()}', first_d)")
     sql = sql.replace('"T"', "`T`")  # a plain 7.0 would be DECIMAL in Spark; the CASTs keep DOUBLE

@@ -14,11 +14,12 @@ import pandas as pd
 
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.features.categories import _category_shares, _top_by_spend
+from crm_analysis.features.lines import ADJUSTMENT, IGNORED, PURCHASE, RETURN, line_rule_sql
 
 
-def _summary_sql(relation: str, *, has_status: bool, end: pd.Timestamp, cal: pd.Timestamp, unit: float,
+def _summary_sql(relation: str, *, columns: Sequence[str], end: pd.Timestamp, cal: pd.Timestamp, unit: float,
                  holdout: bool) -> str:
-    status = "AND status = 'completed'" if has_status else ""
+    kind, money = line_rule_sql(list(columns), "VARCHAR")
     holdout_columns = (
         f""",
         CAST(COUNT(*) FILTER (WHERE d > DATE '{cal.date()}') AS BIGINT) AS frequency_holdout,
@@ -28,11 +29,18 @@ def _summary_sql(relation: str, *, has_status: bool, end: pd.Timestamp, cal: pd.
         else ""
     )
     return f"""
-    WITH occasions AS (
-        SELECT CAST(customer_id AS VARCHAR) AS customer_id, CAST(order_date AS DATE) AS d, SUM(amount) AS a
+    WITH kinds AS (
+        SELECT CAST(customer_id AS VARCHAR) AS customer_id, CAST(order_date AS DATE) AS d,
+            {kind} AS kind, {money} AS money
         FROM {relation}
-        WHERE CAST(order_date AS DATE) <= DATE '{end.date()}' {status}
+        WHERE CAST(order_date AS DATE) <= DATE '{end.date()}'
+    ),
+    occasions AS (
+        SELECT customer_id, d, SUM(money) AS a
+        FROM kinds
+        WHERE kind IN ({PURCHASE}, {RETURN})
         GROUP BY 1, 2
+        HAVING ROUND(SUM(money), 6) > 0 OR COUNT(CASE WHEN kind = {RETURN} THEN 1 END) = 0
     ),
     per_customer AS (
         SELECT customer_id,
@@ -65,7 +73,8 @@ def _finish(result: pd.DataFrame) -> pd.DataFrame:
 
 # Columns of the feature table computed from the lines, in the pandas engine's order.
 _BASE_COLUMNS = (
-    "recency_days", "n_orders", "monetary", "gross_spend", "returns_value", "tenure_days", "avg_order_value",
+    "recency_days", "n_orders", "monetary", "gross_spend", "returns_value", "adjustments", "tenure_days",
+    "avg_order_value",
     "mean_interpurchase_days", "return_rate", "spend_last_period", "spend_prev_period", "spend_trend",
     "first_purchase", "last_purchase",
 )
@@ -91,20 +100,36 @@ def _stamp(value: pd.Timestamp) -> str:
 
 
 def _lines_sql(relation: str, columns: Sequence[str], as_of: pd.Timestamp, dialect: str) -> str:
-    """Purchase and return lines strictly before ``as_of``, with the order key of the pandas engine."""
+    """Purchase, return and adjustment lines strictly before ``as_of`` (the rule of
+    :mod:`crm_analysis.features.lines`), with the order key of the pandas engine and ``counted`` (the
+    line's day is a purchase occasion: its purchases net of same-day returns are > 0)."""
     text = _TEXT[dialect]
-    status = f"CAST(status AS {text})" if "status" in columns else "'completed'"
+    kind, money = line_rule_sql(list(columns), text)
     day = f"CAST(CAST(order_date AS DATE) AS {text})"
     # As crm_analysis.features.customer._order_codes: order_id, or the purchase day where it is missing
     # ("day:" keeps them apart).
     order_key = f"COALESCE(CAST(order_id AS {text}), CONCAT('day:', {day}))" if "order_id" in columns else day
     levels = "".join(f", CAST({c} AS {text}) AS {c}" for c in _LEVEL_COLUMNS if c in columns)
+    level_names = "".join(f", k.{c}" for c in _LEVEL_COLUMNS if c in columns)
     return f"""
-        SELECT CAST(customer_id AS {text}) AS customer_id, CAST(order_date AS TIMESTAMP) AS ts,
-            CAST(order_date AS DATE) AS d, CAST(amount AS DOUBLE) AS amount,
-            {status} = 'completed' AS is_purchase, {order_key} AS order_key{levels}
-        FROM {relation}
-        WHERE CAST(order_date AS TIMESTAMP) < {_stamp(as_of)} AND {status} IN ('completed', 'returned')"""
+        WITH kinds AS (
+            SELECT CAST(customer_id AS {text}) AS customer_id, CAST(order_date AS TIMESTAMP) AS ts,
+                CAST(order_date AS DATE) AS d, CAST(amount AS DOUBLE) AS amount,
+                {kind} AS kind, {money} AS money, {order_key} AS order_key{levels}
+            FROM {relation}
+            WHERE CAST(order_date AS TIMESTAMP) < {_stamp(as_of)}
+        ),
+        days AS (
+            SELECT customer_id, d, ROUND(SUM(money), 6) > 0
+                OR (COUNT(CASE WHEN kind = {RETURN} THEN 1 END) = 0) AS day_counted
+            FROM kinds WHERE kind IN ({PURCHASE}, {RETURN})
+            GROUP BY customer_id, d
+        )
+        SELECT k.customer_id, k.ts, k.d, k.amount, k.kind = {PURCHASE} AS is_purchase, k.kind, k.money,
+            k.kind = {PURCHASE} AND COALESCE(days.day_counted, FALSE) AS counted,
+            k.order_key{level_names}
+        FROM kinds k LEFT JOIN days ON k.customer_id = days.customer_id AND k.d = days.d
+        WHERE k.kind <> {IGNORED}"""
 
 
 def _features_sql(relation: str, columns: Sequence[str], *, as_of: pd.Timestamp, trend_period_days: int,
@@ -121,10 +146,11 @@ def _features_sql(relation: str, columns: Sequence[str], *, as_of: pd.Timestamp,
         SELECT customer_id,
             MIN(CASE WHEN is_purchase THEN ts END) AS first_purchase,
             MAX(CASE WHEN is_purchase THEN ts END) AS last_purchase,
-            COUNT(DISTINCT CASE WHEN is_purchase THEN order_key END) AS n_orders,
-            COUNT(DISTINCT CASE WHEN is_purchase THEN d END) AS n_days,
+            COUNT(DISTINCT CASE WHEN counted THEN order_key END) AS n_orders,
+            COUNT(DISTINCT CASE WHEN counted THEN d END) AS n_days,
             SUM(CASE WHEN is_purchase THEN amount ELSE {_ZERO} END) AS gross,
-            SUM(CASE WHEN is_purchase THEN {_ZERO} ELSE GREATEST(-amount, {_ZERO}) END) AS returns_value,
+            SUM(CASE WHEN kind = {RETURN} THEN -money ELSE {_ZERO} END) AS returns_value,
+            SUM(CASE WHEN kind = {ADJUSTMENT} THEN money ELSE {_ZERO} END) AS adjustments,
             SUM(CASE WHEN is_purchase AND ts >= {last_start} THEN amount ELSE {_ZERO} END) AS spend_last,
             SUM(CASE WHEN is_purchase AND ts >= {prev_start} AND ts < {last_start} THEN amount ELSE {_ZERO} END)
                 AS spend_prev
@@ -135,11 +161,12 @@ def _features_sql(relation: str, columns: Sequence[str], *, as_of: pd.Timestamp,
     SELECT customer_id,
         CAST({days("CAST(last_purchase AS DATE)", as_of_day, dialect)} AS BIGINT) AS recency_days,
         CAST(n_orders AS BIGINT) AS n_orders,
-        gross - returns_value AS monetary,
+        gross - returns_value + adjustments AS monetary,
         gross AS gross_spend,
         returns_value,
+        adjustments,
         CAST({days("CAST(first_purchase AS DATE)", as_of_day, dialect)} AS BIGINT) AS tenure_days,
-        gross / n_orders AS avg_order_value,
+        CASE WHEN n_orders > 0 THEN gross / n_orders END AS avg_order_value,
         CASE WHEN n_days > 1 THEN CAST({days("CAST(first_purchase AS DATE)", "CAST(last_purchase AS DATE)", dialect)}
             AS DOUBLE) / (n_days - 1) END AS mean_interpurchase_days,
         CASE WHEN gross > 0 THEN returns_value / gross END AS return_rate,

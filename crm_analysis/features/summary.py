@@ -14,12 +14,10 @@ import pandas as pd
 
 from crm_analysis.features.checks import _day_number, _validate_transactions
 from crm_analysis.features.keys import _customer_codes, _fixed_width_keys, _runs
+from crm_analysis.features.lines import IGNORED, kind_codes, occasion_lines
 
 # Length of one time unit in days. A month is a twelfth of the Julian year.
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
-
-
-_COMPLETED = "completed"
 
 
 def _occasions(customer: np.ndarray, day: np.ndarray, amount: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -77,9 +75,9 @@ def rfm_summary(
       the first purchase excluded as in Fader & Hardie's Gamma-Gamma model.
 
     Only lines dated on or before the end of the period count, and customers whose
-    first purchase falls after it are absent. When the table has a ``status`` column
-    only ``"completed"`` lines are purchases (returned, cancelled and missing
-    statuses are ignored).
+    first purchase falls after it are absent. Which lines are purchases and returns is the
+    one rule of :mod:`crm_analysis.features.lines`: an occasion is worth its purchases net of
+    the same day's returns, and a day whose purchases were all returned that day is no occasion.
 
     Parameters
     ----------
@@ -137,13 +135,16 @@ def rfm_summary(
     _validate_transactions(transactions, cols)
 
     day = transactions[date_col].to_numpy().astype("datetime64[D]").view(np.int64)
-    keep = day <= end_day
-    if "status" in transactions.columns:
-        keep &= (transactions["status"] == _COMPLETED).fillna(False).to_numpy(dtype=bool)
+    # The one line rule (crm_analysis.features.lines): purchase and return lines on purchase occasions,
+    # each occasion worth its purchases net of the same day's returns.
+    rule = transactions if amount_col == "amount" else transactions.rename(columns={amount_col: "amount"})
+    kind, money = kind_codes(rule)
+    kind = np.where(day <= end_day, kind, IGNORED)
+    ids = transactions[customer_col]
+    keep = occasion_lines(pd.factorize(ids.array)[0], day, kind, money)
     rows = np.flatnonzero(keep)
     day = day[keep]
-    amount = transactions[amount_col].to_numpy(dtype=np.float64, na_value=np.nan)[keep]
-    ids = transactions[customer_col]
+    amount = money[keep]
     compact = _fixed_width_keys(ids) if len(rows) else None
     if compact is not None and compact[1] * (int(day.max()) - int(day.min()) + 1) < 2**62:
         # Ids of one width: one sort by (customer, day) both factorises the ids and finds the occasions.

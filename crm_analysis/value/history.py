@@ -2,36 +2,42 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from crm_analysis.core.checks import require_columns
 from crm_analysis.features.abc import abc_tiers, concentration
+from crm_analysis.features.lines import ADJUSTMENT, IGNORED, PURCHASE, RETURN, kind_codes, occasion_lines
 from crm_analysis.value.periods import _TX_REQUIRED
 
 
 def historical_value(transactions: pd.DataFrame, *, as_of: str | pd.Timestamp) -> pd.DataFrame:
-    """Historical value per customer (历史价值): revenue, orders, tenure and returns before ``as_of``.
+    """Historical value per customer (历史价值): net spend, gross sales, returns, orders before ``as_of``.
 
-    Completed lines are purchases; returned lines (status ``returned``, or a negative amount
-    when there is no status column) reduce revenue by their absolute value; cancelled lines
-    are ignored.
+    Lines are read with the one rule of :mod:`crm_analysis.features.lines`: purchases add to gross
+    sales, returns (status ``returned``, negative lines, Online Retail's cancellation invoices)
+    subtract, adjustments (fees, postage) add to net spend without being orders, zero-price and
+    cancelled-before-payment lines are ignored. Orders are distinct order ids (else purchase days)
+    on purchase occasions: a day whose purchases were returned the same day is no order.
 
     Parameters
     ----------
     transactions : pandas.DataFrame
         Canonical transactions: ``customer_id``, ``order_date``, ``amount``; optional
-        ``status`` and ``order_id`` (orders are distinct order ids when present, else distinct
-        purchase days).
+        ``status``, ``order_id``, ``stock_code``.
     as_of : date-like
         Analysis date; only lines strictly before it count.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``customer_id`` (customers with at least one purchase): ``revenue`` (net of
-        returns), ``gross_revenue``, ``n_orders``, ``average_order_value``, ``returns`` (returned
-        lines), ``returned_value``, ``return_rate`` (returns / n_orders), ``first_purchase``,
-        ``last_purchase``, ``tenure_days`` (first purchase to ``as_of``), ``recency_days``.
+        Indexed by ``customer_id``, every customer with a counted line (also those with only
+        returns, whose net is negative): ``revenue`` (net spend = gross − returns + adjustments),
+        ``gross_revenue``, ``n_orders``, ``average_order_value`` (gross per order), ``returns``
+        (return lines), ``returned_value``, ``adjustments``, ``return_rate`` (returns / n_orders),
+        ``first_purchase``, ``last_purchase``, ``tenure_days``, ``recency_days`` (nullable integers:
+        missing for a customer without a purchase line), ``net_group`` (``"positive"`` or
+        ``"zero or negative"``: the latter are not ranked as top customers).
 
     Raises
     ------
@@ -40,58 +46,62 @@ def historical_value(transactions: pd.DataFrame, *, as_of: str | pd.Timestamp) -
 
     Examples
     --------
-    >>> tx = pd.DataFrame({"customer_id": ["A", "A", "A", "B"],
-    ...     "order_date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-09", "2024-01-03"]),
-    ...     "amount": [100.0, 50.0, -20.0, 30.0], "status": ["completed", "completed", "returned", "completed"]})
-    >>> historical_value(tx, as_of="2024-01-11")[["revenue", "n_orders", "returns", "tenure_days"]]
-                 revenue  n_orders  returns  tenure_days
+    >>> tx = pd.DataFrame({"customer_id": ["A", "A", "A", "B", "C", "C"],
+    ...     "order_date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-09", "2024-01-03", "2024-01-04",
+    ...                                   "2024-01-04"]),
+    ...     "amount": [100.0, 50.0, -20.0, 30.0, 80.0, -80.0],
+    ...     "status": ["completed", "completed", "returned", "completed", "completed", "cancelled"]})
+    >>> historical_value(tx, as_of="2024-01-11")[["revenue", "n_orders", "returns", "tenure_days", "net_group"]]
+                 revenue  n_orders  returns  tenure_days          net_group
     customer_id
-    A              130.0         2        1           10
-    B               30.0         1        0            8
+    A              130.0         2        1           10           positive
+    B               30.0         1        0            8           positive
+    C                0.0         0        1            7  zero or negative
     """
     require_columns(transactions, _TX_REQUIRED, "transactions")
     as_of = pd.Timestamp(as_of).normalize()
     tx = transactions.loc[transactions["order_date"] < as_of]
-    amount = tx["amount"].astype("float64").fillna(0.0)
-    if "status" in tx.columns:
-        status = tx["status"].astype("string")
-        completed = (status == "completed").fillna(False)
-        returned = (status == "returned").fillna(False)
-    else:
-        completed = amount >= 0
-        returned = amount < 0
+    kind, money = kind_codes(tx)
+    customer = tx["customer_id"].astype("string")
     day = tx["order_date"].dt.normalize()
+    counted = occasion_lines(pd.factorize(customer.array)[0], day.to_numpy().astype("datetime64[D]").view("int64"),
+                             kind, money) & (kind == PURCHASE)
+    purchase, returned = kind == PURCHASE, kind == RETURN
     has_order_id = "order_id" in tx.columns and tx["order_id"].notna().any()
     order_key = tx["order_id"].astype("string").fillna(day.astype("string")) if has_order_id else day
     parts = pd.DataFrame(
         {
-            "customer_id": tx["customer_id"].astype("string"),
-            "sale": amount.where(completed, 0.0),
-            "refund": amount.abs().where(returned, 0.0),
+            "customer_id": customer,
+            "sale": np.where(purchase, money, 0.0),
+            "refund": np.where(returned, -money, 0.0),
+            "adjust": np.where(kind == ADJUSTMENT, money, 0.0),
             "is_return": returned.astype("int64"),
-            "purchase_day": day.where(completed),
-            "order_key": order_key.where(completed),
+            "purchase_day": day.where(purchase),
+            "order_key": order_key.where(counted),
         }
-    )
+    ).loc[kind != IGNORED]
     grouped = parts.groupby("customer_id", sort=True)
     out = grouped.agg(
         gross_revenue=("sale", "sum"),
         returned_value=("refund", "sum"),
+        adjustments=("adjust", "sum"),
         returns=("is_return", "sum"),
         n_orders=("order_key", "nunique"),
         first_purchase=("purchase_day", "min"),
         last_purchase=("purchase_day", "max"),
     )
-    out = out.loc[out["n_orders"] > 0].copy()
-    out["revenue"] = out["gross_revenue"] - out["returned_value"]
-    out["average_order_value"] = out["gross_revenue"] / out["n_orders"]
-    out["return_rate"] = out["returns"] / out["n_orders"]
-    out["tenure_days"] = (as_of - out["first_purchase"]).dt.days.astype("int64")
-    out["recency_days"] = (as_of - out["last_purchase"]).dt.days.astype("int64")
+    out["revenue"] = out["gross_revenue"] - out["returned_value"] + out["adjustments"]
+    out["average_order_value"] = (out["gross_revenue"] / out["n_orders"]).where(out["n_orders"] > 0)
+    out["return_rate"] = (out["returns"] / out["n_orders"]).where(out["n_orders"] > 0)
+    out["tenure_days"] = (as_of - out["first_purchase"]).dt.days.astype("Int64")
+    out["recency_days"] = (as_of - out["last_purchase"]).dt.days.astype("Int64")
     out["n_orders"] = out["n_orders"].astype("int64")
     out["returns"] = out["returns"].astype("int64")
+    out["net_group"] = pd.array(np.where(out["revenue"].round(2) > 0, "positive", "zero or negative"),
+                                dtype="string")
     columns = ["revenue", "gross_revenue", "n_orders", "average_order_value", "returns", "returned_value",
-               "return_rate", "first_purchase", "last_purchase", "tenure_days", "recency_days"]
+               "adjustments", "return_rate", "first_purchase", "last_purchase", "tenure_days", "recency_days",
+               "net_group"]
     return out[columns]
 
 

@@ -1,0 +1,185 @@
+"""The one rule: which transaction lines are purchases, returns, adjustments or ignored (交易行分类).
+
+Every chapter and every engine (pandas here, DuckDB and Spark through :func:`line_rule_sql`) reads a
+customer's history through this rule, so a sale and its reversal always count together.
+
+========================================================  ============  ======================================
+line                                                      kind          money counted in net spend
+========================================================  ============  ======================================
+amount 0 on an item line (a source with stock codes or     ignored       0
+unit prices: a zero-price line); an order-level 0 (CDNOW)
+is a purchase
+adjustment: stock code in :data:`ADJUSTMENT_CODES` or an  adjustment    the amount (not a purchase occasion)
+``A…`` invoice (when the source has stock codes)
+status ``cancelled``, amount < 0 (Online Retail ``C…``    return        the amount (reduces net spend)
+invoice: the reversal of a sale)
+status ``cancelled``, amount > 0 (never charged)          ignored       0
+status ``returned``                                       return        ``-|amount|``
+status ``completed`` or missing, amount > 0               purchase      the amount
+status ``completed`` or missing, amount < 0               return        the amount
+========================================================  ============  ======================================
+
+Purchase occasions: a customer's lines of one calendar day form one occasion; its value is the
+day's purchases net of the same day's returns. A day whose purchases were returned the same day
+(net ≤ 0) is not a purchase occasion (it counts neither as an order nor in RFM / BG/NBD frequency).
+Returns on a later day reduce the customer's net spend; they are not linked to one original line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ADJUSTMENT_CODES", "LINE_KINDS", "classify_lines", "line_rule_sql"]
+
+#: Kinds of line, in code order (``kind_codes`` returns indices into this tuple).
+LINE_KINDS = ("purchase", "return", "adjustment", "ignored")
+
+#: Stock codes of Online Retail (I and II) lines that are fees, postage or manual corrections, not goods.
+ADJUSTMENT_CODES = ("POST", "DOT", "C2", "M", "D", "S", "B", "CRUK", "BANK CHARGES", "AMAZONFEE", "ADJUST",
+                    "ADJUST2", "TEST001", "TEST002")
+
+PURCHASE, RETURN, ADJUSTMENT, IGNORED = range(4)
+
+
+def _text(tx: pd.DataFrame, column: str) -> pd.Series | None:
+    return tx[column].astype("string") if column in tx.columns else None
+
+
+def _adjustment(tx: pd.DataFrame) -> np.ndarray:
+    stock = _text(tx, "stock_code")
+    if stock is None:
+        return np.zeros(len(tx), dtype=bool)
+    code = stock.str.strip().str.upper()
+    adjust = code.isin(ADJUSTMENT_CODES).fillna(False)
+    order = _text(tx, "order_id")
+    if order is not None:
+        adjust |= order.str.upper().str.startswith("A").fillna(False)
+    return adjust.to_numpy(dtype=bool)
+
+
+def _item_lines(columns: object) -> bool:
+    """Item-level lines (a stock code or unit price): a zero amount there is a zero-price line, not an order."""
+    return "stock_code" in columns or "unit_price" in columns
+
+
+def kind_codes(tx: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Kind code (index into :data:`LINE_KINDS`) and money counted in net spend, per line (numpy arrays)."""
+    amount = tx["amount"].astype("float64").fillna(0.0).to_numpy()
+    status = _text(tx, "status")
+    if status is None:
+        status = pd.Series(pd.NA, index=tx.index, dtype="string")
+    returned = status.eq("returned").fillna(False).to_numpy(dtype=bool)
+    cancelled = status.eq("cancelled").fillna(False).to_numpy(dtype=bool)
+    kind = np.where(amount >= 0, PURCHASE, RETURN).astype(np.int8)
+    kind[returned] = RETURN
+    kind[cancelled & (amount >= 0)] = IGNORED
+    kind[_adjustment(tx)] = ADJUSTMENT
+    if _item_lines(tx.columns):
+        kind[amount == 0] = IGNORED
+    money = np.where(kind == IGNORED, 0.0, np.where(returned, -np.abs(amount), amount))
+    return kind, money
+
+
+def classify_lines(tx: pd.DataFrame) -> pd.DataFrame:
+    """Kind of each transaction line, the money it adds to net spend, and why (the rule above).
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        Canonical transactions: ``amount``; optional ``status``, ``stock_code``, ``order_id``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index: ``kind`` (one of :data:`LINE_KINDS`), ``money`` (float, signed) and ``reason``.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"amount": [10.0, -10.0, 5.0, 0.0, -4.0, 3.0],
+    ...                    "status": ["completed", "cancelled", "cancelled", "completed", None, "completed"],
+    ...                    "stock_code": ["85123A", "85123A", "22", "22", "22", "POST"]})
+    >>> classify_lines(tx)[["kind", "money"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['purchase', 10.0], ['return', -10.0], ['ignored', 0.0], ['ignored', 0.0], ['return', -4.0],
+     ['adjustment', 3.0]]
+    """
+    kind, money = kind_codes(tx)
+    amount = tx["amount"].astype("float64").fillna(0.0).to_numpy()
+    status = _text(tx, "status")
+    has = status.notna().to_numpy(dtype=bool) if status is not None else np.zeros(len(tx), dtype=bool)
+    reason = np.where(has, "status " + (status.fillna("") if status is not None else "").astype(str), "no status")
+    reason = np.where((kind == RETURN) & (amount < 0), reason + ", negative amount", reason)
+    reason = np.where((kind == PURCHASE) & ~has, "no status, positive amount (inferred purchase)", reason)
+    reason = np.where((kind == RETURN) & ~has, "no status, negative amount (inferred return)", reason)
+    reason = np.where((kind == IGNORED) & (amount > 0), "cancelled before payment", reason)
+    reason = np.where(kind == ADJUSTMENT, "adjustment line (fee, postage or manual correction)", reason)
+    reason = np.where((kind == IGNORED) & (amount == 0), "zero amount on an item line (zero-price line)", reason)
+    return pd.DataFrame({"kind": np.asarray(LINE_KINDS)[kind], "money": money, "reason": reason}, index=tx.index)
+
+
+def line_rule_sql(columns: list[str] | tuple[str, ...], text: str) -> tuple[str, str]:
+    """SQL for the kind code and the money of a line: the rule of :func:`kind_codes`, for DuckDB and Spark.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        Columns of the relation (``status``, ``stock_code`` and ``order_id`` are used when present).
+    text : str
+        The dialect's text type (``VARCHAR`` or ``STRING``).
+
+    Returns
+    -------
+    tuple of str
+        ``(kind_expression, money_expression)``; kind codes index :data:`LINE_KINDS`.
+
+    Examples
+    --------
+    >>> kind, money = line_rule_sql(["amount"], "VARCHAR")
+    >>> "CASE" in kind and "amount" in money
+    True
+    """
+    amount = "COALESCE(CAST(amount AS DOUBLE), CAST(0 AS DOUBLE))"
+    status = f"CAST(status AS {text})" if "status" in columns else "CAST(NULL AS " + text + ")"
+    adjust = "FALSE"
+    if "stock_code" in columns:
+        codes = ", ".join("'" + c + "'" for c in ADJUSTMENT_CODES)
+        adjust = f"COALESCE(UPPER(TRIM(CAST(stock_code AS {text}))) IN ({codes}), FALSE)"
+        if "order_id" in columns:
+            adjust += f" OR COALESCE(UPPER(CAST(order_id AS {text})) LIKE 'A%', FALSE)"
+    zero = f"{amount} = 0" if _item_lines(columns) else "FALSE"
+    kind = f"""CASE WHEN {zero} THEN {IGNORED}
+            WHEN {adjust} THEN {ADJUSTMENT}
+            WHEN COALESCE({status} = 'cancelled', FALSE) AND {amount} >= 0 THEN {IGNORED}
+            WHEN COALESCE({status} = 'returned', FALSE) THEN {RETURN}
+            WHEN {amount} >= 0 THEN {PURCHASE} ELSE {RETURN} END"""
+    money = f"""CASE WHEN ({kind}) = {IGNORED} THEN CAST(0 AS DOUBLE)
+            WHEN COALESCE({status} = 'returned', FALSE) THEN -ABS({amount}) ELSE {amount} END"""
+    return kind, money
+
+
+def occasion_lines(customer: np.ndarray, day: np.ndarray, kind: np.ndarray, money: np.ndarray) -> np.ndarray:
+    """Mask of the purchase and return lines that fall on a purchase occasion.
+
+    An occasion is a customer's calendar day with a purchase line and no return, or whose purchases net
+    of that day's returns are > 0 (to the micro-unit, so a sale and its reversal on one day net to 0
+    despite float error). ``customer`` and
+    ``day`` are integer codes of every line; lines of other kinds are False.
+
+    Examples
+    --------
+    >>> occasion_lines(np.array([0, 0, 1, 1]), np.array([5, 5, 5, 6]), np.array([0, 1, 0, 1]),
+    ...                np.array([10.0, -10.0, 3.0, -1.0])).tolist()
+    [False, False, True, False]
+    """
+    used = (kind == PURCHASE) | (kind == RETURN)
+    if not used.any():
+        return used
+    d0 = int(day[used].min())
+    span = np.int64(int(day[used].max()) - d0 + 1)
+    key = np.where(used, customer.astype(np.int64) * span + (day.astype(np.int64) - d0), -1)
+    codes, inverse = np.unique(key, return_inverse=True)
+    net = np.bincount(inverse, weights=np.where(used, money, 0.0), minlength=len(codes))
+    returns = np.bincount(inverse, weights=kind == RETURN, minlength=len(codes))
+    buys = np.bincount(inverse, weights=kind == PURCHASE, minlength=len(codes))
+    occasion = (np.round(net, 6) > 0) | ((buys > 0) & (returns == 0))
+    return used & occasion[inverse]
