@@ -19,7 +19,8 @@ The chapter-4 notebook calls these functions in order:
    recommendation funnel (:func:`loyalty_funnel`); :func:`manager_summary` says it in plain words.
 
 Modules: :mod:`.periods` (time conventions), :mod:`.history`, :mod:`.fitting` (models, fit table,
-drift), :mod:`.prediction` (CLV, churn risk, the customer value table), :mod:`.checks` (holdout,
+drift), :mod:`.prediction` (CLV, churn risk, the customer value table), :mod:`.choice` (model choice on the
+holdout against a naive baseline), :mod:`.checks` (holdout,
 tracking, backtest, AUC, paper replication), :mod:`.actions` (tiers, service levels, contact plan,
 value at risk, funnel), :mod:`.plots`, :mod:`.summary`. Chapter 4 reads chapter 3's churn scores and
 chapter 2's segments, and publishes its own result, through :mod:`crm_analysis.core.handoff`.
@@ -53,6 +54,13 @@ from crm_analysis.value.checks import (
     paper_replication,
     tracking_table,
 )
+from crm_analysis.value.choice import (
+    ModelChoice,
+    adapt_holdout,
+    alive_calibration,
+    compare_purchase_models,
+    p_any_purchase,
+)
 from crm_analysis.value.fitting import (
     DriftCheck,
     ValueModels,
@@ -63,6 +71,7 @@ from crm_analysis.value.fitting import (
     model_comparison,
     model_fit_table,
     parameter_drift,
+    spend_model_is_finite,
     summary_table,
 )
 from crm_analysis.value.history import concentration_summary, historical_value
@@ -87,14 +96,14 @@ from crm_analysis.value.prediction import (
 from crm_analysis.value.summary import manager_summary
 
 __all__ = [
-    "CONTACT_PLAN", "DEFAULT_TIER_SHARES", "PUBLISHED_CDNOW", "SERVICE_MATRIX", "TIER_NAMES",
-    "TIME_UNITS", "DriftCheck", "ValueModels", "action_matrix", "alive_auc", "alive_auc_table", "churn_risk",
-    "clv_backtest_by_decile", "concentration_summary", "contact_plan", "customer_value_table",
-    "default_calibration_end", "drift_check", "expected_order_value", "expected_purchases", "export_customer_value",
-    "find_previous_model_fit", "fit_value_models", "historical_value", "holdout_by_frequency",
-    "loyalty_funnel", "manager_summary", "model_comparison", "model_fit_table", "observation_end",
-    "paper_replication", "parameter_drift", "plot_clv_backtest", "plot_concentration",
-    "plot_holdout_by_frequency", "plot_loyalty_funnel", "plot_tracking", "plot_value_at_risk",
-    "predict_value", "publish_customer_value", "segment_labels", "service_levels", "summary_table",
-    "top_customers", "tracking_table", "value_at_risk", "value_tiers",
+    "CONTACT_PLAN", "DEFAULT_TIER_SHARES", "PUBLISHED_CDNOW", "SERVICE_MATRIX", "TIER_NAMES", "TIME_UNITS",
+    "DriftCheck", "ModelChoice", "ValueModels", "action_matrix", "adapt_holdout", "alive_auc", "alive_auc_table",
+    "alive_calibration", "churn_risk", "clv_backtest_by_decile", "compare_purchase_models", "concentration_summary",
+    "contact_plan", "customer_value_table", "default_calibration_end", "drift_check", "expected_order_value",
+    "expected_purchases", "export_customer_value", "find_previous_model_fit", "fit_value_models",
+    "historical_value", "holdout_by_frequency", "loyalty_funnel", "manager_summary", "model_comparison",
+    "model_fit_table", "observation_end", "p_any_purchase", "paper_replication", "parameter_drift",
+    "plot_clv_backtest", "plot_concentration", "plot_holdout_by_frequency", "plot_loyalty_funnel", "plot_tracking",
+    "plot_value_at_risk", "predict_value", "publish_customer_value", "segment_labels", "service_levels",
+    "spend_model_is_finite", "summary_table", "top_customers", "tracking_table", "value_at_risk", "value_tiers"
 ]

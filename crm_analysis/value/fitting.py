@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,14 @@ from crm_analysis.core import i18n
 from crm_analysis.core.checks import require_columns
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.features import rfm_summary, rfm_summary_with
-from crm_analysis.models.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel
+from crm_analysis.models.clv import (
+    BetaGeoModel,
+    ConvergenceWarning,
+    GammaGammaModel,
+    ModifiedBetaGeoModel,
+    ParetoNBDModel,
+)
+from crm_analysis.models.clv.base import log_scale_interval
 from crm_analysis.value.periods import _SUMMARY_REQUIRED, _TX_REQUIRED, _holdout_length, observation_end
 
 _ = i18n.gettext
@@ -35,6 +43,8 @@ class ValueModels:
         Unit of recency, T and horizons ("D", "W", "M").
     notes : list of str
         What went wrong or was skipped, in plain words.
+    mbgnbd : crm_analysis.models.clv.ModifiedBetaGeoModel or None
+        MBG/NBD (one-time buyers may have dropped out), for the comparison (None if not requested).
     """
 
     bgnbd: Any
@@ -42,6 +52,18 @@ class ValueModels:
     pareto_nbd: Any | None
     time_unit: str
     notes: list[str]
+    mbgnbd: Any | None = None
+
+    def purchase_models(self) -> dict[str, Any]:
+        """The fitted purchase models by key ("bgnbd", "pareto_nbd", "mbgnbd").
+
+        Examples
+        --------
+        >>> ValueModels(None, None, None, "W", []).purchase_models()
+        {}
+        """
+        pairs = (("bgnbd", self.bgnbd), ("pareto_nbd", self.pareto_nbd), ("mbgnbd", self.mbgnbd))
+        return {key: model for key, model in pairs if model is not None}
 
 
 def expected_purchases(model: Any, t: float, frequency: Any, recency: Any, T: Any) -> np.ndarray:
@@ -92,7 +114,8 @@ def summary_table(
 
 
 def fit_value_models(
-    summary: pd.DataFrame, *, time_unit: str = "W", pareto: bool = True, min_repeat_buyers: int = 10
+    summary: pd.DataFrame, *, time_unit: str = "W", pareto: bool = True, min_repeat_buyers: int = 10,
+    mbgnbd: bool = False,
 ) -> ValueModels:
     """Fit BG/NBD and Gamma-Gamma (and Pareto/NBD for comparison) on an RFM summary.
 
@@ -108,6 +131,12 @@ def fit_value_models(
     min_repeat_buyers : int, default 10
         Gamma-Gamma is fitted only with at least this many customers with frequency > 0 and
         positive monetary value.
+    mbgnbd : bool, default False
+        Also fit MBG/NBD (the holdout comparison may choose it).
+
+    A fit that is not interior and identified (``status_`` not "ok": a parameter running to 0 or
+    infinity, a flat likelihood) is named in ``notes`` in words; so is a Gamma-Gamma q not safely
+    above 1 (:func:`spend_model_is_finite`), with what the chapter does about it.
 
     Returns
     -------
@@ -135,31 +164,78 @@ def fit_value_models(
         )
     notes: list[str] = []
     f, r, t = summary["frequency"], summary["recency"], summary["T"]
-    bgnbd = BetaGeoModel().fit(f, r, t)
-    if not getattr(bgnbd, "converged_", True):
-        notes.append("BG/NBD: the optimiser did not report convergence; treat its figures with care.")
-    repeat = summary.loc[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
-    gamma_gamma = None
-    if len(repeat) >= min_repeat_buyers:
-        gamma_gamma = GammaGammaModel().fit(repeat["frequency"], repeat["monetary_value"])
-        if not getattr(gamma_gamma, "converged_", True):
-            notes.append("Gamma-Gamma: the optimiser did not report convergence.")
-        if float(gamma_gamma.params_["q"]) <= 1:
-            notes.append(
-                f"Gamma-Gamma: q = {float(gamma_gamma.params_['q']):.2f} <= 1, so spend per order is so "
-                "heavy-tailed that the population mean is infinite; one-time buyers get the median "
-                "repeat spend as their expected order value."
-            )
-    else:
-        notes.append(f"Gamma-Gamma not fitted: only {len(repeat)} repeat buyers with positive spend.")
-    pareto_nbd = None
-    if pareto:
-        try:
-            pareto_nbd = ParetoNBDModel().fit(f, r, t)
-        except (ValueError, ArithmeticError, RuntimeError) as exc:  # a comparison model must not stop the chapter
-            notes.append(f"Pareto/NBD could not be fitted: {exc}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # each fit's status_ goes into the notes instead
+        bgnbd = BetaGeoModel().fit(f, r, t)
+        _note_status("BG/NBD", bgnbd, notes)
+        repeat = summary.loc[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+        gamma_gamma = None
+        if len(repeat) >= min_repeat_buyers:
+            gamma_gamma = GammaGammaModel().fit(repeat["frequency"], repeat["monetary_value"])
+            _note_status("Gamma-Gamma", gamma_gamma, notes)
+            if not spend_model_is_finite(gamma_gamma):
+                notes.append(_(
+                    "Gamma-Gamma: q = {q:.2f} (95% interval {low:.2f}-{high:.2f}) is not safely above 1, so the "
+                    "model's average spend per order is infinite or nearly so and its expected order values would "
+                    "explode for customers with few orders. The chapter uses each customer's own mean shrunk towards "
+                    "the median customer's mean spend instead, capped at {cap:g} times the customer's own mean."
+                ).format(
+                        q=float(gamma_gamma.params_["q"]), low=_q_interval(gamma_gamma)[0],
+                        high=_q_interval(gamma_gamma)[1], cap=SPEND_CAP))
+        else:
+            notes.append(f"Gamma-Gamma not fitted: only {len(repeat)} repeat buyers with positive spend.")
+        pareto_nbd = _optional_fit(ParetoNBDModel, "Pareto/NBD", f, r, t, notes) if pareto else None
+        mbg = _optional_fit(ModifiedBetaGeoModel, "MBG/NBD", f, r, t, notes) if mbgnbd else None
     return ValueModels(bgnbd=bgnbd, gamma_gamma=gamma_gamma, pareto_nbd=pareto_nbd, time_unit=time_unit,
-                       notes=notes)
+                       notes=notes, mbgnbd=mbg)
+
+
+# Unless Gamma-Gamma is safe, a customer's expected order value is at most this many times their own mean.
+SPEND_CAP = 3.0
+
+
+def _q_interval(model: Any) -> tuple[float, float]:
+    row = model.summary().set_index("parameter").loc["q"]
+    return float(row["lower_95"]), float(row["upper_95"])
+
+
+def spend_model_is_finite(model: Any) -> bool:
+    """Whether a Gamma-Gamma fit gives finite, usable expected order values.
+
+    True when the fit converged to an identified interior point and the 95% interval of q
+    (log scale) lies above 1: then the population mean p v / (q - 1) exists and is estimated.
+    Given (published) parameters without standard errors need only q > 1.
+
+    Examples
+    --------
+    >>> from crm_analysis.models.clv import GammaGammaModel
+    >>> spend_model_is_finite(GammaGammaModel.from_params(p=6.25, q=0.61, v=15.44))
+    False
+    """
+    if model is None or float(model.params_["q"]) <= 1.0:
+        return False
+    if str(getattr(model, "status_", "")).startswith("given"):  # published parameters: no interval to check
+        return True
+    low = _q_interval(model)[0]
+    return bool(getattr(model, "converged_", False) and np.isfinite(low) and low > 1.0)
+
+
+def _note_status(name: str, model: Any, notes: list[str]) -> None:
+    """A note in words when a fit is not interior and identified (its ``status_``)."""
+    if not getattr(model, "converged_", True):
+        notes.append(_("{model}: {status}. Its parameters are not reliable as they stand; the holdout comparison "
+                       "decides which forecast the chapter uses.").format(model=name, status=model.status_))
+
+
+def _optional_fit(cls: type, name: str, f: Any, r: Any, t: Any, notes: list[str]) -> Any | None:
+    """A comparison model; a failure is a note, not the end of the chapter."""
+    try:
+        model = cls().fit(f, r, t)
+    except (ValueError, ArithmeticError, RuntimeError) as exc:
+        notes.append(f"{name} could not be fitted: {exc}")
+        return None
+    _note_status(name, model, notes)
+    return model
 
 
 def _params_and_errors(model: Any) -> tuple[dict[str, float], dict[str, float]]:
@@ -183,9 +259,10 @@ def model_fit_table(models: ValueModels, *, source: str = "") -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``model``, ``parameter``, ``value``, ``standard_error``, ``ci_low``, ``ci_high``
-        (value ± 1.96 standard errors, a Wald interval), ``log_likelihood``, ``n_customers``,
-        ``converged``, ``source``.
+        ``model``, ``parameter``, ``value``, ``standard_error``, ``ci_low``, ``ci_high`` (95%
+        interval on the log scale, :func:`crm_analysis.models.clv.base.log_scale_interval`: positive),
+        ``log_likelihood``, ``n_customers``, ``converged`` (stopped normally and identified),
+        ``status`` (what is wrong, in words), ``source``.
 
     Examples
     --------
@@ -198,22 +275,24 @@ def model_fit_table(models: ValueModels, *, source: str = "") -> pd.DataFrame:
     """
     rows = []
     for name, model in (("BG/NBD", models.bgnbd), ("Gamma-Gamma", models.gamma_gamma),
-                        ("Pareto/NBD", models.pareto_nbd)):
+                        ("Pareto/NBD", models.pareto_nbd), ("MBG/NBD", models.mbgnbd)):
         if model is None:
             continue
         params, errors = _params_and_errors(model)
         for parameter, value in params.items():
             se = errors.get(parameter, np.nan)
+            low, high = log_scale_interval(value, se)
             rows.append({
                 "model": name, "parameter": parameter, "value": value, "standard_error": se,
-                "ci_low": value - 1.96 * se, "ci_high": value + 1.96 * se,
+                "ci_low": low, "ci_high": high,
                 "log_likelihood": float(getattr(model, "log_likelihood_", np.nan)),
                 "n_customers": int(getattr(model, "n_customers_", 0) or 0),
                 "converged": bool(getattr(model, "converged_", True)),
+                "status": str(getattr(model, "status_", "")),
                 "source": source,
             })
     return pd.DataFrame(rows, columns=["model", "parameter", "value", "standard_error", "ci_low", "ci_high",
-                                       "log_likelihood", "n_customers", "converged", "source"])
+                                       "log_likelihood", "n_customers", "converged", "status", "source"])
 
 
 def _same_source(path: Path, source: str | None) -> bool:
@@ -393,10 +472,10 @@ def model_comparison(models: ValueModels, summary: pd.DataFrame) -> pd.DataFrame
     """
     rows = []
     f, r, t = (summary[c].to_numpy(dtype="float64") for c in ("frequency", "recency", "T"))
-    for name, model in (("BG/NBD", models.bgnbd), ("Pareto/NBD", models.pareto_nbd)):
+    for name, model in (("BG/NBD", models.bgnbd), ("Pareto/NBD", models.pareto_nbd), ("MBG/NBD", models.mbgnbd)):
         if model is None:
             continue
-        params, _ = _params_and_errors(model)
+        params, _errors = _params_and_errors(model)
         row = {
             "model": name,
             "log_likelihood": float(getattr(model, "log_likelihood_", np.nan)),

@@ -13,21 +13,29 @@ from crm_analysis.core import handoff
 from crm_analysis.core.checks import require_columns
 from crm_analysis.data.privacy import mask_pii
 from crm_analysis.features import TIME_UNITS
-from crm_analysis.models.clv import UndefinedValueWarning, customer_lifetime_value
+from crm_analysis.models.clv import NaiveRateModel, UndefinedValueWarning, customer_lifetime_value
 from crm_analysis.value.actions import DEFAULT_TIER_SHARES, service_levels, value_tiers
-from crm_analysis.value.fitting import ValueModels, expected_purchases
+from crm_analysis.value.choice import BASELINE, PURCHASE_MODELS, alive_score
+from crm_analysis.value.fitting import SPEND_CAP, ValueModels, expected_purchases, spend_model_is_finite
 from crm_analysis.value.periods import _SUMMARY_REQUIRED
 
 
 def expected_order_value(models: ValueModels, summary: pd.DataFrame) -> pd.Series:
-    """Expected spend per order: Gamma-Gamma's conditional mean, with documented fallbacks.
+    """Expected spend per order: Gamma-Gamma's conditional mean when it is safe, else a finite shrinkage rule.
 
-    For repeat buyers it is ``p (v + x m) / (p x + q - 1)``, a weighted mean of the
-    customer's own mean ``m`` and the population mean ``p v / (q - 1)``, which is what
-    one-time buyers get. When the fitted ``q`` is at most 1 the population mean is infinite
-    (spend per order is extremely heavy-tailed, e.g. a mix of consumers and businesses), so
-    one-time buyers get the median observed repeat spend instead; without a Gamma-Gamma model
-    everyone gets their own observed mean (the median for one-time buyers).
+    When the Gamma-Gamma fit is interior and identified and the 95% interval of its ``q`` lies
+    above 1 (:func:`crm_analysis.value.fitting.spend_model_is_finite`), repeat buyers get
+    ``p (v + x m) / (p x + q - 1)``, a weighted mean of their own mean ``m`` and the population
+    mean ``p v / (q - 1)``, which is what one-time buyers get.
+
+    Otherwise (q <= 1, or its interval reaching 1: spend so heavy-tailed that the population mean
+    is infinite and the weights above blow up for customers with few orders) the rule is the
+    observed-mean shrinkage with a finite, robust population mean: ``(x m + mu) / (x + 1)``,
+    ``mu`` = the median of the repeat buyers' mean spends (one pseudo-order at the typical
+    customer's spend), capped at ``SPEND_CAP`` (3) times the customer's own mean, so no repeat
+    buyer's expected order value exceeds three times their own largest order. One-time buyers get
+    ``mu``. Without a Gamma-Gamma model everyone gets their own observed mean (``mu`` for
+    one-time buyers). ``attrs["spend_rule"]`` names the rule used.
 
     Examples
     --------
@@ -36,22 +44,30 @@ def expected_order_value(models: ValueModels, summary: pd.DataFrame) -> pd.Serie
     >>> summary = pd.DataFrame({"frequency": [0, 2], "monetary_value": [0.0, 22.35]})
     >>> expected_order_value(models, summary).round(2).tolist()
     [35.22, 24.66]
+    >>> heavy = ValueModels(None, GammaGammaModel.from_params(p=3.2, q=0.61, v=11.0), None, "W", [])
+    >>> out = expected_order_value(heavy, pd.DataFrame({"frequency": [0, 1, 3], "monetary_value": [0.0, 20.0, 400.0]}))
+    >>> out.round(2).tolist(), out.attrs["spend_rule"]
+    ([210.0, 60.0, 352.5], 'shrinkage to the median (Gamma-Gamma q not safely above 1)')
     """
     f = summary["frequency"].to_numpy(dtype="float64")
     m = summary["monetary_value"].to_numpy(dtype="float64")
     positive = (f > 0) & (m > 0)
-    fallback = float(np.median(m[positive])) if positive.any() else 0.0
+    typical = float(np.median(m[positive])) if positive.any() else 0.0
     if models.gamma_gamma is None:
-        value = np.where(positive, m, fallback)
-    else:
+        value, rule = np.where(positive, m, typical), "own mean (no Gamma-Gamma model)"
+    elif spend_model_is_finite(models.gamma_gamma):
         x, mean = np.where(positive, f, 0.0), np.where(positive, m, 0.0)
         with warnings.catch_warnings():
-            # NaN where the Gamma-Gamma mean does not exist (q <= 1); the fallback fills it, and
-            # the notebook says so in a visible note.
             warnings.simplefilter("ignore", UndefinedValueWarning)
             value = np.asarray(models.gamma_gamma.expected_order_value(x, mean), dtype="float64")
-        value = np.where(np.isfinite(value), value, fallback)
-    return pd.Series(value, index=summary.index, name="expected_order_value")
+        value, rule = np.where(np.isfinite(value), value, typical), "Gamma-Gamma"
+    else:
+        shrunk = (f * m + typical) / (f + 1.0)
+        value = np.where(positive, np.minimum(shrunk, SPEND_CAP * m), typical)
+        rule = "shrinkage to the median (Gamma-Gamma q not safely above 1)"
+    out = pd.Series(value, index=summary.index, name="expected_order_value")
+    out.attrs["spend_rule"] = rule
+    return out
 
 
 class _KnownOrderValue:
@@ -75,6 +91,7 @@ def predict_value(
     horizon: float = 52.0,
     discount_rate: float = 0.10,
     alive_model: str = "bgnbd",
+    purchase_model: str = "bgnbd",
 ) -> pd.DataFrame:
     """P(alive), expected purchases and order value, and the discounted CLV per customer.
 
@@ -93,8 +110,15 @@ def predict_value(
         Model behind the ``p_alive`` column. BG/NBD lets customers drop out only right after
         a purchase, so it calls *every* one-time buyer certainly alive however long ago they
         bought; Pareto/NBD (dropout at any time) does not, which matters for churn risk. If
-        Pareto/NBD was not fitted, BG/NBD is used with a warning. Expected purchases and CLV
-        always come from BG/NBD.
+        Pareto/NBD was not fitted, BG/NBD is used with a warning. "mbgnbd" (MBG/NBD, one-time
+        buyers may have left) when it was fitted. Where the model measures no dropout at all
+        (every P(alive) above 0.999, e.g. s -> 0), ``p_alive`` is instead the probability of at
+        least one purchase in the next 13 weeks (:func:`crm_analysis.value.choice.p_any_purchase`)
+        and ``attrs["alive_measure"]`` says so.
+    purchase_model : {"bgnbd", "pareto_nbd", "mbgnbd", "baseline"}, default "bgnbd"
+        Model behind expected purchases and CLV; "baseline" is each customer's past purchase
+        rate (:class:`crm_analysis.models.clv.NaiveRateModel`), chosen when no model beats it on
+        the holdout (:func:`crm_analysis.value.choice.compare_purchase_models`).
 
     Returns
     -------
@@ -102,12 +126,13 @@ def predict_value(
         Same index: ``p_alive``, ``expected_purchases`` (within ``horizon``),
         ``expected_order_value``, ``clv`` (discounted expected value of the purchases within
         ``horizon``), ``p_alive_bgnbd``, and ``p_alive_pareto`` when a Pareto/NBD model was
-        fitted. ``attrs["alive_model"]`` names the model behind ``p_alive``.
+        fitted (``p_alive_mbgnbd`` for MBG/NBD). ``attrs``: ``alive_model``, ``alive_measure``
+        ("P(alive)" or "P(purchase in next 13 weeks)"), ``purchase_model``, ``spend_rule``.
 
     Raises
     ------
     ValueError
-        If ``horizon`` is not positive or ``alive_model`` is unknown.
+        If ``horizon`` is not positive or ``alive_model`` or ``purchase_model`` is unknown.
 
     Examples
     --------
@@ -123,28 +148,38 @@ def predict_value(
     if horizon <= 0:
         raise ValueError(f"horizon must be positive, got {horizon}")
     f, r, t = (summary[c].to_numpy(dtype="float64") for c in ("frequency", "recency", "T"))
-    if alive_model not in ("bgnbd", "pareto_nbd"):
-        raise ValueError(f"alive_model must be 'bgnbd' or 'pareto_nbd', not {alive_model!r}")
-    if alive_model == "pareto_nbd" and models.pareto_nbd is None:
-        warnings.warn("Pareto/NBD was not fitted: p_alive comes from BG/NBD", UserWarning, stacklevel=2)
+    fitted = models.purchase_models()
+    if alive_model not in PURCHASE_MODELS:
+        raise ValueError(f"alive_model must be one of {', '.join(PURCHASE_MODELS)}, not {alive_model!r}")
+    if alive_model not in fitted:
+        warnings.warn(f"{PURCHASE_MODELS[alive_model][0]} was not fitted: p_alive comes from BG/NBD", UserWarning,
+                      stacklevel=2)
         alive_model = "bgnbd"
+    if purchase_model != BASELINE and purchase_model not in PURCHASE_MODELS:
+        raise ValueError(f"purchase_model must be one of {', '.join([*PURCHASE_MODELS, BASELINE])}, "
+                         f"not {purchase_model!r}")
+    forecaster = NaiveRateModel() if purchase_model == BASELINE else fitted.get(purchase_model, models.bgnbd)
     out = pd.DataFrame(index=summary.index)
     out["p_alive"] = np.nan
-    out["expected_purchases"] = expected_purchases(models.bgnbd, horizon, f, r, t)
-    out["expected_order_value"] = expected_order_value(models, summary)
+    out["expected_purchases"] = expected_purchases(forecaster, horizon, f, r, t)
+    spend = expected_order_value(models, summary)
+    out["expected_order_value"] = spend
     # Discount month by month: one period = a month in the data's unit, rate = monthly equivalent.
     month = TIME_UNITS["M"] / TIME_UNITS[models.time_unit]
     clv = customer_lifetime_value(
-        models.bgnbd, _KnownOrderValue(out["expected_order_value"].to_numpy()), f, r, t,
+        forecaster, _KnownOrderValue(out["expected_order_value"].to_numpy()), f, r, t,
         summary["monetary_value"].to_numpy(dtype="float64"),
         horizon=horizon / month, discount_rate=(1.0 + discount_rate) ** (1.0 / 12.0) - 1.0, time_unit=month,
     )
     out["clv"] = np.asarray(clv, dtype="float64")
-    out["p_alive_bgnbd"] = np.asarray(models.bgnbd.probability_alive(f, r, t), dtype="float64")
-    if models.pareto_nbd is not None:
-        out["p_alive_pareto"] = np.asarray(models.pareto_nbd.probability_alive(f, r, t), dtype="float64")
-    out["p_alive"] = out["p_alive_pareto" if alive_model == "pareto_nbd" else "p_alive_bgnbd"]
-    out.attrs["alive_model"] = alive_model
+    for key, column in (("bgnbd", "p_alive_bgnbd"), ("pareto_nbd", "p_alive_pareto"), ("mbgnbd", "p_alive_mbgnbd")):
+        if key in fitted:
+            out[column] = np.asarray(fitted[key].probability_alive(f, r, t), dtype="float64")
+    weeks_13 = 13.0 * TIME_UNITS["W"] / TIME_UNITS[models.time_unit]
+    score, measure = alive_score(fitted[alive_model], weeks_13, f, r, t)
+    out["p_alive"] = score
+    out.attrs.update({"alive_model": alive_model, "alive_measure": measure.replace(f"{weeks_13:g} weeks", "13 weeks"),
+                      "purchase_model": purchase_model, "spend_rule": spend.attrs["spend_rule"]})
     return out
 
 

@@ -45,7 +45,28 @@ def test_expected_order_value_falls_back_when_population_mean_is_infinite() -> N
     out = value.expected_order_value(models, summary)
     assert np.isfinite(out).all()
     assert out.iloc[0] == pytest.approx(35.0)  # median of the repeat buyers' spend (50, 20)
-    assert out.iloc[2] == pytest.approx(4.0 * (10.0 + 3 * 20.0) / (4.0 * 3 + 0.7 - 1.0))
+    # shrinkage with one pseudo-order at the median, not Gamma-Gamma's exploding weights
+    assert out.iloc[2] == pytest.approx((3 * 20.0 + 35.0) / 4)
+    assert out.iloc[1] == pytest.approx((50.0 + 35.0) / 2)
+    assert out.attrs["spend_rule"].startswith("shrinkage")
+
+
+@pytest.mark.parametrize("q", [0.4, 0.9, 1.05])
+def test_expected_order_value_stays_within_the_cap_of_own_orders(q: float) -> None:
+    """Heavy-tailed spend (q <= 1, or an interval reaching 1): nobody's value beyond 3x their own mean."""
+    rng = np.random.default_rng(11)
+    frequency = rng.integers(0, 6, size=400)
+    spend = np.where(frequency > 0, rng.pareto(0.8, size=400) * 20 + 1, 0.0)  # mean barely exists
+    summary = pd.DataFrame({"frequency": frequency, "monetary_value": spend})
+    models = value.ValueModels(None, GammaGammaModel.from_params(p=2.0, q=q, v=10.0), None, "W", [])
+    if q > 1:  # a fitted model whose q interval reaches 1 is treated the same way
+        fitted = GammaGammaModel().fit(frequency[frequency > 0], spend[frequency > 0])
+        models = value.ValueModels(None, fitted, None, "W", [])
+        assert not value.spend_model_is_finite(fitted)
+    out = value.expected_order_value(models, summary)
+    repeat = summary["frequency"] > 0
+    assert (out[repeat] <= value.fitting.SPEND_CAP * summary.loc[repeat, "monetary_value"] + 1e-9).all()
+    assert np.isfinite(out).all() and out.attrs["spend_rule"].startswith("shrinkage")
 
 
 def test_churn_risk_prefers_chapter_3_scores(tmp_path) -> None:

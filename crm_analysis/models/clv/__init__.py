@@ -37,6 +37,7 @@ Examples
 """
 
 from crm_analysis.models.clv.base import ConvergenceWarning, NotFittedError, UndefinedValueWarning
+from crm_analysis.models.clv.baseline import NaiveRateModel
 from crm_analysis.models.clv.bgnbd import BetaGeoModel
 from crm_analysis.models.clv.forecast import cumulative_repeat_forecast
 from crm_analysis.models.clv.gammagamma import GammaGammaModel
@@ -50,6 +51,7 @@ __all__ = [
     "ConvergenceWarning",
     "GammaGammaModel",
     "ModifiedBetaGeoModel",
+    "NaiveRateModel",
     "NotFittedError",
     "ParetoNBDModel",
     "UndefinedValueWarning",
