@@ -19,6 +19,7 @@ from crm_analysis.core.arrow_text import isin
 from crm_analysis.core.checks import require_columns
 from crm_analysis.core.crmdata import CRMData
 from crm_analysis.features.categories import _category_shares
+from crm_analysis.features.lines import PURCHASE, RETURN, kind_codes
 
 __all__ = ["behaviour_features", "customer_attributes", "transaction_lines"]
 
@@ -35,8 +36,9 @@ def _flag(series: pd.Series) -> np.ndarray:
 def transaction_lines(transactions: pd.DataFrame) -> pd.DataFrame:
     """Purchase and return lines with the columns the churn analysis relies on.
 
-    Cancelled lines are dropped (no money changed hands). A line is a return when its status
-    says so or its amount is negative.
+    Lines are read with the one rule of :mod:`crm_analysis.features.lines`: purchases and returns
+    are kept (a return's amount is negative, Online Retail's cancellation invoices included);
+    cancelled-before-payment, zero-price and adjustment lines are dropped.
 
     Parameters
     ----------
@@ -64,11 +66,10 @@ def transaction_lines(transactions: pd.DataFrame) -> pd.DataFrame:
     """
     tx = require_columns(transactions, ["customer_id", "order_date", "amount"], "table transactions")
     bad = tx["order_date"].isna() | tx["amount"].isna() | tx["customer_id"].isna()
-    status = tx["status"].astype("string") if "status" in tx else pd.Series("completed", index=tx.index)
-    keep = ~bad.to_numpy() & ~status.eq("cancelled").fillna(False).to_numpy(dtype=bool)
+    kind, money = kind_codes(tx)
+    keep = ~bad.to_numpy() & ((kind == PURCHASE) | (kind == RETURN))
     tx = tx.loc[keep]
-    status = status.loc[keep]
-    amount = tx["amount"].astype(float).to_numpy()
+    amount = money[keep]
     # Text columns stay Arrow-backed (``.array``): a round trip through numpy objects costs more
     # than everything else here on millions of lines.
     out = pd.DataFrame(
@@ -76,7 +77,7 @@ def transaction_lines(transactions: pd.DataFrame) -> pd.DataFrame:
             "customer_id": tx["customer_id"].astype(str).array,
             "order_date": pd.to_datetime(tx["order_date"]).dt.normalize().to_numpy(),
             "amount": amount,
-            "is_return": status.eq("returned").fillna(False).to_numpy(dtype=bool) | (amount < 0),
+            "is_return": kind[keep] == RETURN,
         }
     )
     out["order_key"] = tx["order_id"].astype(str).array if "order_id" in tx else (

@@ -65,13 +65,15 @@ RFM_SEGMENT_ACTIONS = {
 
 
 def quintile_score(values: pd.Series, *, higher_is_better: bool = True, n_bins: int = 5) -> pd.Series:
-    """Score values 1..``n_bins`` by the share of customers with a strictly worse value.
+    """Score values 1..``n_bins`` by rank, tied customers together (the tie rule).
 
-    ``score = 1 + floor(n_bins * (number of strictly worse values) / n)``. Ties get the
-    same score (a customer's score never depends on row order), and without ties the
-    bins are exact quantiles. When many customers share the worst value (e.g. most
-    bought once), they all get 1 and the upper scores are spread over the rest; when
-    many share the best value, the top score may be lower than ``n_bins``.
+    Each group of equal values is placed at its mid-rank: ``score = 1 + floor(n_bins * m / n)``
+    where ``m`` is the number of strictly worse values plus half of the other members of the group
+    (``(ties - 1) / 2``). Then the best value always gets ``n_bins`` and the worst value 1 (a table
+    where every value is equal is a tie at the best value: all ``n_bins``). So ties get the same
+    score, a score never depends on row order, without ties the bins are exact quantiles, and a
+    heavy tie at the top (70 of 100 customers bought on the last delivery day) gets the top score
+    while a heavy tie at the bottom (most bought once) gets 1.
 
     Parameters
     ----------
@@ -99,15 +101,23 @@ def quintile_score(values: pd.Series, *, higher_is_better: bool = True, n_bins: 
     >>> quintile_score(pd.Series([1, 1, 1, 1, 5])).tolist()
     [1, 1, 1, 1, 5]
     >>> quintile_score(pd.Series([3, 30, 300]), higher_is_better=False).tolist()
-    [4, 2, 1]
+    [5, 2, 1]
+    >>> quintile_score(pd.Series([7] * 7 + [1, 2, 3]), higher_is_better=True).tolist()
+    [5, 5, 5, 5, 5, 5, 5, 1, 1, 2]
     """
     if n_bins < 2:
         raise ValueError(f"n_bins must be at least 2, got {n_bins}")
     if values.isna().any():
         raise ValueError("quintile_score: values have missing entries")
     oriented = values.astype("float64") if higher_is_better else -values.astype("float64")
-    worse = oriented.rank(method="min").to_numpy() - 1.0  # count of strictly smaller values
-    score = 1 + np.floor(n_bins * worse / max(len(values), 1))
+    low = oriented.rank(method="min").to_numpy()
+    high = oriented.rank(method="max").to_numpy()
+    middle = (low - 1.0) + (high - low) / 2.0  # strictly worse values plus half the other tied ones
+    score = 1 + np.floor(n_bins * middle / max(len(values), 1))
+    o = oriented.to_numpy()
+    if len(o):
+        score[o == o.min()] = 1
+        score[o == o.max()] = n_bins
     return pd.Series(np.clip(score, 1, n_bins).astype("int64"), index=values.index, name=values.name)
 
 
@@ -141,7 +151,7 @@ def rfm_scores(features: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
     --------
     >>> f = pd.DataFrame({"recency_days": [1, 90], "n_orders": [5, 1], "monetary": [50.0, 5.0]})
     >>> rfm_scores(f)[["rfm_score", "rfm_segment"]].values.tolist()
-    [['333', 'need attention'], ['111', 'lost']]
+    [['555', 'champions'], ['111', 'lost']]
     """
     require_columns(features, RFM_COLUMNS, "rfm_scores", hint=FEATURES_HINT, no_missing=True)
     out = pd.DataFrame(index=features.index)

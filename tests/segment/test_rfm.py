@@ -71,3 +71,39 @@ def test_rfm_scores_name_the_customers_with_missing_values():
                             index=pd.Index(["C1", "C2"], name="customer_id"))
     with pytest.raises(CRMDataError, match=r"'n_orders'.*C2"):
         S.rfm_scores(features)
+
+
+# ----------------------------------------------------------------------------- the tie rule (issue 14)
+def test_heavy_tie_at_the_best_recency_gets_the_top_score():
+    # A weekly-delivery shop: 70 of 100 customers ordered on the last delivery day.
+    recency = pd.Series([0] * 70 + [7] * 20 + [14] * 10)
+    score = S.quintile_score(recency, higher_is_better=False)
+    assert set(score[:70]) == {5}
+    assert set(score[70:90]) == {1} and set(score[90:]) == {1}  # mid-rank 19.5 of 100: the bottom fifth
+
+
+def test_identical_customers_are_not_lost():
+    f = pd.DataFrame({"recency_days": [3] * 5, "n_orders": [2] * 5, "monetary": [40.0] * 5})
+    scores = S.rfm_scores(f)
+    assert scores["rfm_score"].nunique() == 1 and scores["rfm_segment"].iloc[0] == "champions"
+
+
+def test_heavy_tie_at_the_bottom_gets_one_and_the_rest_spread():
+    n_orders = pd.Series([1] * 60 + [2] * 20 + [3] * 10 + [4] * 5 + [9] * 5)
+    score = S.quintile_score(n_orders)
+    assert set(score[:60]) == {1} and set(score[95:]) == {5}
+    assert score.is_monotonic_increasing
+
+
+def test_heavy_tie_in_the_middle_gets_one_score_at_its_mid_rank():
+    values = pd.Series(list(range(10)) + [50] * 80 + list(range(100, 110)))
+    score = S.quintile_score(values)
+    assert set(score[10:90]) == {3}  # mid-rank 49.5 of 100
+    assert score.iloc[0] == 1 and score.iloc[-1] == 5
+
+
+def test_tie_scores_do_not_depend_on_row_order():
+    rng = np.random.default_rng(14)
+    values = pd.Series(rng.choice([0, 0, 0, 1, 2, 5, 5], 200))
+    shuffled = values.sample(frac=1.0, random_state=3)
+    pd.testing.assert_series_equal(S.quintile_score(values), S.quintile_score(shuffled).sort_index())
