@@ -1,20 +1,222 @@
-"""The run's pages: each executed chapter as an HTML report, and the ``index.html`` linking them."""
+"""The run's pages: each executed chapter as an HTML report, and the ``index.html`` linking them.
+
+A chapter page is written for its reader (``audience``):
+
+- ``"manager"`` (default): "What to do with this" moved to the top, right after the chapter's
+  introduction; the exercises and their solutions, the package-version table and the "Try it"
+  cells (a static copy of a chart already shown) left out;
+- ``"teacher"`` (``-p audience teacher``): everything the executed notebook holds.
+
+Every page has a title in words, a link back to the index and a table of contents, in the report
+language (``-p lang zh``: headings in Chinese, ``<html lang="zh">``). Pages are self-contained:
+no script or font is loaded from another host (nbconvert's require.js, MathJax and Mermaid are
+left out, the CJK glyphs are embedded by :mod:`crm_analysis.app.fonts`).
+"""
 
 from __future__ import annotations
 
+import copy
 import html
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import nbformat
 from nbconvert import HTMLExporter
 
+from crm_analysis.app import fonts
 from crm_analysis.app.runjson import ChapterResult, RunResult, relative
 
+AUDIENCES = ("manager", "teacher")
 
-def export_html(notebook: str | Path, target: str | Path, *, show_code: bool = False) -> Path:
-    """Render an executed notebook as an HTML report with nbconvert.
+# nbconvert's lab template, without anything fetched from a CDN.
+_OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+"""
+
+#: Page style added to nbconvert's: readable width, wrapping text, wide tables scrolling in their box.
+PAGE_CSS = """
+body { font-family: %(stack)s; }
+.jp-RenderedHTMLCommon { font-family: %(stack)s; }
+.crm-nav { max-width: 70em; margin: 1em auto; padding: .6em 1em; background: #f4f6f8; border-radius: 6px; }
+.crm-nav ol { margin: .3em 0; columns: 2; }
+.jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow-x: auto; max-width: 100%%; }
+.jp-RenderedHTMLCommon table { display: block; overflow-x: auto; max-width: 100%%; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { white-space: normal; overflow-wrap: anywhere;
+  max-width: 40em; vertical-align: top; }
+.jp-RenderedHTMLCommon td[style*="nowrap"] { overflow-wrap: normal; }
+.jp-RenderedImage img, .jp-OutputArea-output img { max-width: 100%%; height: auto; }
+.jp-OutputArea-output pre { white-space: pre-wrap; }
+"""
+
+_WORDS = {
+    "en": {"back": "← All chapters (index)", "contents": "Contents"},
+    "zh": {"back": "← 全部章节（索引）", "contents": "目录"},
+}
+_HEADING = re.compile(r"^(#{1,3})\s+(.*)$")
+_CHAPTER = re.compile(r"^Chapter\s+(\d+)\s*[—-]\s*")
+_CJK_PART = re.compile(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)\s*$")
+
+
+def _heading(cell: Any) -> tuple[int, str] | None:
+    """(level, text) of a markdown cell that starts with a heading."""
+    if cell.cell_type != "markdown" or not cell.source.strip():
+        return None
+    match = _HEADING.match(cell.source.strip().splitlines()[0])
+    return (len(match.group(1)), match.group(2).strip()) if match else None
+
+
+def heading_in(text: str, lang: str) -> str:
+    """A bilingual heading ``"English (中文)"`` in the report language.
+
+    Examples
+    --------
+    >>> heading_in("2. RFM scoring (RFM 评分)", "zh"), heading_in("2. RFM scoring (RFM 评分)", "en")
+    ('2. RFM 评分', '2. RFM scoring (RFM 评分)')
+    >>> heading_in("Chapter 2 — Customer segmentation (客户细分)", "zh")
+    '第 2 章 客户细分'
+    """
+    if lang != "zh":
+        return text
+    chinese = _CJK_PART.search(text)
+    if chinese is None:
+        return text
+    rest = text[: chinese.start()].strip()
+    number = re.match(r"^(\d+\.)\s", rest)
+    chapter = _CHAPTER.match(rest)
+    prefix = f"第 {chapter.group(1)} 章 " if chapter else (number.group(1) + " " if number else "")
+    return prefix + chinese.group(1).strip()
+
+
+def _section_end(cells: list[Any], start: int) -> int:
+    """Index after the section opened by the heading at ``start`` (next heading of the same or a higher level)."""
+    level = _heading(cells[start])[0]
+    for i in range(start + 1, len(cells)):
+        h = _heading(cells[i])
+        if h is not None and h[0] <= level:
+            return i
+    return len(cells)
+
+
+def _is_summary(text: str) -> bool:
+    return "what to do with this" in text.lower()
+
+
+def _is_dropped_section(text: str) -> bool:
+    lowered = text.lower()
+    return lowered.startswith(("exercises", "package versions", "versions"))
+
+
+def page_cells(nb: nbformat.NotebookNode, audience: str = "manager", lang: str = "en") -> nbformat.NotebookNode:
+    """A copy of the executed notebook arranged for ``audience`` (see the module docstring).
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed chapter.
+    audience : {"manager", "teacher"}
+    lang : {"en", "zh"}
+        Headings are shown in this language.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+
+    Raises
+    ------
+    ValueError
+        For an unknown audience.
+
+    Examples
+    --------
+    >>> md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    >>> nb = nbformat.v4.new_notebook(cells=[md("# Chapter 9 — Demo (示例)"), code("x = report.prepare('t')"),
+    ...     md("## 1. Work (工作)"), md("**Try it (动手试试)**"), code("interactive.explore_abc(m)"),
+    ...     md("## 2. What to do with this (管理建议)"), code("actions"), md("## Exercises (练习)"),
+    ...     code("answer"), code("report.versions()")])
+    >>> [c.source.splitlines()[0][:12] for c in page_cells(nb).cells]
+    ['# Chapter 9 ', 'x = report.p', '## 2. What t', 'actions', '## 1. Work (']
+    >>> len(page_cells(nb, "teacher").cells), page_cells(nb, lang="zh").cells[0].source
+    (10, '# 第 9 章 示例')
+    """
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {AUDIENCES}, not {audience!r}")
+    nb = copy.deepcopy(nb)
+    cells = list(nb.cells)
+    if audience == "manager":
+        kept, i = [], 0
+        while i < len(cells):
+            cell, h = cells[i], _heading(cells[i])
+            if h is not None and _is_dropped_section(h[1]):
+                i = _section_end(cells, i)
+                continue
+            if "solution" in cell.metadata.get("tags", []):
+                i += 1
+                continue
+            if cell.cell_type == "markdown" and cell.source.lstrip().startswith("**Try it"):
+                i += 2 if i + 1 < len(cells) and "interactive." in cells[i + 1].source else 1
+                continue
+            if cell.cell_type == "code" and cell.source.strip() == "report.versions()":
+                i += 1
+                continue
+            kept.append(cell)
+            i += 1
+        cells = kept
+        start = next((i for i, c in enumerate(cells) if (h := _heading(c)) and h[0] == 2 and _is_summary(h[1])), None)
+        if start is not None:
+            end = _section_end(cells, start)
+            section, cells = cells[start:end], cells[:start] + cells[end:]
+            after = next((i + 1 for i, c in enumerate(cells)
+                          if c.cell_type == "code" and "report.prepare(" in c.source), 1)
+            cells = cells[:after] + section + cells[after:]
+    for cell in cells:
+        h = _heading(cell)
+        if h is not None and lang == "zh":
+            _first, *rest = cell.source.strip().splitlines()
+            cell.source = "\n".join(["#" * h[0] + " " + heading_in(h[1], lang), *rest])
+    nb.cells = cells
+    return nb
+
+
+def page_title(nb: nbformat.NotebookNode, lang: str = "en") -> str | None:
+    """The chapter's title in words (its first heading, in the report language), or None.
+
+    Examples
+    --------
+    >>> page_title(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Chapter 2 — Segments (细分)")]))
+    'Chapter 2 — Segments (细分)'
+    """
+    for cell in nb.cells:
+        h = _heading(cell)
+        if h is not None and h[0] == 1:
+            return heading_in(h[1], lang)
+    return None
+
+
+def _finish_page(body: str, lang: str, index_href: str | None) -> str:
+    """Add the back link, the table of contents, the page style and the embedded CJK font."""
+    words = _WORDS.get(lang, _WORDS["en"])
+    toc = "".join(
+        f'<li><a href="#{m.group(1)}">{html.escape(re.sub("<[^>]+>|¶", "", m.group(2)).strip())}</a></li>'
+        for m in re.finditer(r'<h2 id="([^"]+)">(.*?)</h2>', body, flags=re.S)
+    )
+    back = f'<a href="{html.escape(index_href)}">{words["back"]}</a>' if index_href else ""
+    nav = (f'<nav class="crm-nav">{back}<details open><summary>{words["contents"]}</summary><ol>{toc}</ol>'
+           "</details></nav>") if toc or back else ""
+    body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + nav, body, count=1)
+    visible = re.sub(r"<style.*?</style>|<script.*?</script>|<[^>]+>", "", body, flags=re.S)
+    css = PAGE_CSS % {"stack": fonts.FONT_STACK} + fonts.font_face_css(visible + nav)
+    return body.replace("</head>", f"<style>{css}</style>\n</head>", 1)
+
+
+def export_html(notebook: str | Path, target: str | Path, *, show_code: bool = False,
+                audience: str | None = None, index_href: str | None = "index.html") -> Path:
+    """Render an executed notebook as a self-contained HTML report with nbconvert.
 
     Parameters
     ----------
@@ -24,6 +226,11 @@ def export_html(notebook: str | Path, target: str | Path, *, show_code: bool = F
         The ``.html`` file to write.
     show_code : bool, default False
         Keep the code cells and prompts (hidden by default: readers see results only).
+    audience : {"manager", "teacher"}, optional
+        Who reads it (see the module docstring); by default the ``audience`` parameter the
+        notebook was executed with, else ``"manager"``. The language is its ``lang`` parameter.
+    index_href : str or None, default "index.html"
+        Where the link back to the index points (None: no link).
 
     Returns
     -------
@@ -37,15 +244,22 @@ def export_html(notebook: str | Path, target: str | Path, *, show_code: bool = F
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     nbformat.write(nb, Path(tmp) / "a.ipynb")
     ...     page = export_html(Path(tmp) / "a.ipynb", Path(tmp) / "a.html").read_text()
-    ...     "secret_code" in page
-    False
+    ...     "secret_code" in page, "cdnjs" in page, 'href="index.html"' in page
+    (False, False, True)
     """
-    hide = not show_code
-    exporter = HTMLExporter(exclude_input=hide, exclude_input_prompt=hide, exclude_output_prompt=hide)
     nb = nbformat.read(str(notebook), as_version=4)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(notebook).stem}})
+    parameters = nb.metadata.get("papermill", {}).get("parameters", {})
+    lang = str(parameters.get("lang", "en"))
+    nb = page_cells(nb, audience or str(parameters.get("audience", "manager")), lang)
+    hide = not show_code
+    exporter = HTMLExporter(exclude_input=hide, exclude_input_prompt=hide, exclude_output_prompt=hide,
+                            extra_loaders=[jinja2.DictLoader({"crm_offline.html.j2": _OFFLINE_TEMPLATE})],
+                            template_file="crm_offline.html.j2")
+    exporter.language_code = lang
+    title = page_title(nb, lang) or Path(notebook).stem
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     target = Path(target)
-    target.write_text(body, encoding="utf-8")
+    target.write_text(_finish_page(body, lang, index_href), encoding="utf-8")
     return target
 
 
@@ -90,6 +304,11 @@ def index_html(result: RunResult, info: Mapping[str, Any]) -> str:
     )
     as_of = info["as_of"] or "not set (the day after the last transaction)"
     overall = "all chapters ok" if result.ok else f"{len(result.failed)} chapter(s) failed"
+    if info.get("interrupted"):
+        during = f" during {info['interrupted_chapter']}" if info.get("interrupted_chapter") else ""
+        overall = f"run interrupted by {info['interrupted']}{during}, results incomplete"
+    if info.get("environment_error"):
+        overall = f"run stopped by an environment error ({info['environment_error']})"
     if info.get("not_run"):
         overall += f"; interrupted before {', '.join(info['not_run'])}"
     return f"""<!DOCTYPE html>

@@ -19,7 +19,12 @@ from matplotlib import category, ticker
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from crm_analysis.core.formatting import style_frame
 from crm_analysis.core.messages import GLOSSARY, _tr_zh, resolve_language, tr
+
+#: Output metadata key under which each displayed figure carries its own number: a figure shown
+#: twice in a chapter (a duplicate display) has the same number twice; one the inline backend showed has none.
+FIGURE_METADATA_KEY = "crm_analysis_figure"
 
 # Above this many distinct values a column is not translated at display time (ids, free text).
 _MAX_UNIQUE_VALUES = 2000
@@ -153,6 +158,9 @@ def install_display_hooks() -> None:
     """Inside IPython, translate figures and tables as they are shown (a no-op elsewhere).
 
     Registered in both languages: the printers translate only when the report language is Chinese.
+    Tables are shown through :func:`crm_analysis.core.formatting.style_frame`. Each figure is closed
+    as it is shown, so the inline backend does not show it again, and its image carries a number
+    (metadata :data:`FIGURE_METADATA_KEY`) by which a test finds a figure shown twice.
 
     Examples
     --------
@@ -166,12 +174,19 @@ def install_display_hooks() -> None:
     plt.close(plt.figure())
 
     formatters = shell.display_formatter.formatters
+    counter = iter(range(1, 1_000_000_000))
 
-    def figure_png(fig: Figure) -> bytes:
-        return print_figure(translate_figure(fig), "png", bbox_inches="tight")
+    def figure_png(fig: Figure) -> tuple[bytes, dict[str, int]]:
+        # Shown here, so closed here: the inline backend must not show it a second time at the end
+        # of the cell (the cause of every chart appearing twice when a cell both drew and returned it).
+        plt.close(fig)
+        if not hasattr(fig, "crm_analysis_number"):
+            fig.crm_analysis_number = next(counter)
+        png = print_figure(translate_figure(fig), "png", bbox_inches="tight")
+        return png, {FIGURE_METADATA_KEY: fig.crm_analysis_number}
 
     def frame_html(frame: pd.DataFrame) -> str:
-        return translate_frame(frame)._repr_html_()
+        return style_frame(translate_frame(frame)).to_html()
 
     # Registered in both languages: the printers translate only in Chinese. Registering the PNG
     # printer also makes figures built without pyplot (matplotlib.figure.Figure) display as images.
