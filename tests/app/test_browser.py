@@ -1,0 +1,128 @@
+"""The run's pages opened in a real browser (headless Chromium, driven by Playwright): what a reader sees.
+
+Reuses the session's teaching-data run (``report_run``). Needs Debian's ``chromium`` (``.ci/run``
+installs it) and the ``playwright`` Python package; skipped with a reason when either is missing.
+No system CJK font is needed: the pages embed their own (``crm_analysis.app.fonts``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from crm_analysis.app import fonts
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHAPTERS = ("01_collection_quality", "02_segmentation", "03_churn_reasons", "04_customer_value")
+
+# Run in the page: elements wider than the page, text overflowing its table cell, images not loaded.
+_LAYOUT_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('body *')].filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.right > width + 1 && !e.closest('.jp-RenderedHTMLCommon table, .jp-OutputArea-output');
+  }).map(e => e.tagName + '.' + e.className).slice(0, 5);
+  const overflowing = [...document.querySelectorAll('td, th')].filter(
+    c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent.slice(0, 40)).slice(0, 5);
+  const broken = [...document.images].filter(i => !i.complete || i.naturalWidth === 0).length;
+  return {wide, overflowing, broken, images: document.images.length};
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no system chromium (apt-get install -y chromium; .ci/run does it)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def _open(browser, page_path: Path) -> tuple[object, list[str], list[str]]:
+    """Open a page; return it, the requests that left the machine and the console errors."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    outside, errors = [], []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file:", "data:", "about:")) else None)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(page_path.as_uri(), wait_until="load")
+    page.evaluate("document.fonts.ready.then(() => true)")
+    return page, outside, errors
+
+
+@pytest.mark.parametrize("stem", [*CHAPTERS, "index"])
+def test_page_in_browser(report_run, browser, stem):
+    path = report_run.out / f"{stem}.html"
+    assert path.is_file()
+    page, outside, errors = _open(browser, path)
+    try:
+        assert outside == []
+        assert errors == []
+        layout = page.evaluate(_LAYOUT_JS)
+        assert layout["broken"] == 0
+        assert layout["wide"] == []
+        assert layout["overflowing"] == []
+        text = page.inner_text("body")
+        cjk = fonts.cjk_characters(text)
+        if cjk:  # every Chinese character drawn with the embedded font, not a system one or a box
+            assert page.evaluate(f"document.fonts.check('16px \"{fonts.FONT_FAMILY}\"', {cjk!r})")
+        if stem == "index":
+            for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
+                if not href.startswith(("#", "http")):
+                    assert (report_run.out / href.split("#")[0]).exists(), href
+        else:
+            assert page.title() and not page.title().endswith(".ipynb") and stem not in page.title()
+            assert page.locator('nav.crm-nav a[href="index.html"]').count() == 1
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_every_chart_once(report_run, stem):
+    """Each image in the executed chapter is a distinct figure shown by the display hook (none by the inline backend)."""
+    numbers = [
+        output.get("metadata", {}).get("image/png", {}).get("crm_analysis_figure")
+        for cell in report_run.notebook(stem).cells if cell.cell_type == "code"
+        for output in cell.outputs if "image/png" in output.get("data", {})
+    ]
+    assert numbers, "the chapter shows charts"
+    assert None not in numbers, "a figure was shown outside the display hook (a second copy)"
+    assert len(numbers) == len(set(numbers)), "a figure was shown twice"
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_no_raw_note_echo(report_run, stem):
+    nb = report_run.notebook(stem)
+    echoed = [o["data"]["text/plain"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.get("output_type") == "execute_result" and str(o.get("data", {}).get("text/plain", "")).startswith("'**")]
+    assert echoed == []
+
+
+_CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_table_cells_read(report_run, stem):
+    """No table cell in the manager's page shows scientific notation or more than 3 decimals."""
+    page = (report_run.out / f"{stem}.html").read_text(encoding="utf-8")
+    cells = [re.sub("<[^>]+>", "", c).strip() for c in _CELL.findall(page)]
+    assert cells
+    assert [c for c in cells if re.fullmatch(r"-?[\d,]*\.?\d+[eE][+-]?\d+", c)] == []
+    assert [c for c in cells if re.fullmatch(r"-?[\d,]*\.\d{4,}%?", c) and not re.fullmatch(r"-?0\.0*\d{1,2}", c)] == []
+    assert [c for c in cells if c in ("NaN", "None", "<NA>", "nan", "NaT")] == []
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_manager_page_has_no_solutions(report_run, stem):
+    page = (report_run.out / f"{stem}.html").read_text(encoding="utf-8")
+    nb = report_run.notebook(stem)
+    assert any("solution" in c.metadata.get("tags", []) for c in nb.cells)  # the executed notebook keeps them
+    assert "Exercises (练习)" not in page and "report.versions" not in page
+    assert page.index("What to do with this") < page.index('id="1.')
+    assert isinstance(nbformat.reads(nbformat.writes(nb), as_version=4), nbformat.NotebookNode)
