@@ -90,3 +90,57 @@ def execute_notebook() -> Callable[..., nbformat.NotebookNode]:
         return nbformat.read(target, as_version=4)
 
     return run
+
+
+# --------------------------------------------------------------------------- a throwaway PostgreSQL server
+def _postgres_bin() -> Path | None:
+    """The folder of initdb / pg_ctl: on PATH, else Debian's /usr/lib/postgresql/<version>/bin."""
+    import glob
+    import shutil
+
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(versions[-1]).parent if versions else None
+
+
+@pytest.fixture(scope="session")
+def postgresql_url(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``postgresql+psycopg://crm:<password>@/crm_test?host=<socket dir>``: a server started with initdb/pg_ctl
+    in a temporary folder for the session (as the postgres user when the tests run as root), stopped after.
+    Skipped with the reason where no PostgreSQL binaries are installed (``.ci/run`` installs them)."""
+    import os
+    import subprocess
+
+    pytest.importorskip("psycopg", reason="psycopg 3 is not installed")
+    bindir = _postgres_bin()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): apt-get install postgresql")
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="crm-pg-"))  # outside pytest's 0700 folders: the postgres user reads it
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # postgres refuses to run as root
+        as_user = ["runuser", "-u", "postgres", "--"]
+        subprocess.run(["chown", "-R", "postgres", str(root)], check=True)
+    def run(*cmd: str) -> None:
+        done = subprocess.run([*as_user, *cmd], capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{' '.join(cmd[:1])} failed: {done.stderr or done.stdout}")
+    run(str(bindir / "initdb"), "-D", str(data), "-U", "crm", "-A", "trust", "--no-sync")
+    port = str(55432 + os.getpid() % 1000)
+    options = f"-k {sock} -p {port} -c listen_addresses='' -c fsync=off"
+    run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(root / "log"), "start")
+    try:
+        import psycopg
+
+        with psycopg.connect(host=str(sock), port=port, user="crm", dbname="postgres", autocommit=True) as db:
+            db.execute("CREATE DATABASE crm_test")
+        yield f"postgresql+psycopg://crm:Tr0ub4dor-s3cret@/crm_test?host={sock}&port={port}"
+    finally:
+        run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(root, ignore_errors=True)

@@ -156,9 +156,12 @@ def _add_generate(subparsers: Any) -> None:
         description="Generate synthetic customers, transactions, interactions and exit surveys "
         "(the teaching data's generator) at any size, written in chunks.",
     )
-    p.add_argument("--customers", type=_positive_int, required=True, metavar="N", help="number of customers")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder (new or empty unless --force)")
-    p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (default: parquet)")
+    p.add_argument("--customers", type=_positive_int, default=5000, metavar="N",
+                   help="number of customers (default: 5000, the teaching data)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder (new or empty unless --force); the database file for --format sqlite")
+    p.add_argument("--format", choices=("parquet", "csv", "sqlite"), default="parquet",
+                   help="file format (default: parquet); sqlite: one database with the canonical tables")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: the generator's)")
     p.add_argument(
         "--chunk-size",
@@ -173,7 +176,9 @@ def _add_generate(subparsers: Any) -> None:
 
 def _cmd_generate(args: argparse.Namespace, err: TextIO) -> int:
     out = Path(args.out).expanduser()
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
+    if args.format == "sqlite" and out.exists() and not args.force:
+        raise CommandError(f"database {out} exists; use --force to replace it")
+    if args.format != "sqlite" and out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
         raise CommandError(f"output folder {out} exists and is not empty; use --force to write into it anyway")
     kwargs: dict[str, Any] = {
         "n_customers": args.customers,

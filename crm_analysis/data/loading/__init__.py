@@ -38,6 +38,7 @@ from pathlib import Path
 
 from crm_analysis.core import paths
 from crm_analysis.core.crmdata import CRMData, LoadReport
+from crm_analysis.data import sql
 from crm_analysis.data.loading.aliases import ALIASES, TABLE_ALIASES, _table_of, normalize_header, snake_case
 from crm_analysis.data.loading.columns import _Log, _result
 from crm_analysis.data.loading.folders import _load_folder, _load_teaching, _load_workbook
@@ -60,6 +61,7 @@ def load(
     dayfirst: bool | None = None,
     decimal: str | None = None,
     encoding: str | None = None,
+    mapping: str | Path | None = None,
 ) -> CRMData:
     """Read a data source into canonical tables, validated against the *loaded* contracts.
 
@@ -83,6 +85,9 @@ def load(
     encoding : str, optional
         Text encoding of CSV files; default: detected (BOM, UTF-8, else charset-normalizer among
         Chinese, Japanese, Korean and European code pages; low confidence raises).
+    mapping : path, optional
+        For a database URL (``sqlite:///crm.db``, ``postgresql+psycopg://user@host/db``): the TOML file
+        saying which table, view or query gives each canonical table (:func:`crm_analysis.data.sql.load_sql`).
 
     Returns
     -------
@@ -113,6 +118,8 @@ def load(
     """
     if decimal not in (None, ".", ","):
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
+    if sql.is_sql_url(source):
+        return sql.load_sql(str(source), mapping=mapping, strict=strict, dayfirst=dayfirst, decimal=decimal)
     log = _Log(strict=strict, dayfirst=dayfirst, decimal=decimal, encoding=encoding)
     if isinstance(source, str) and source == "teaching":
         return _load_teaching(log)

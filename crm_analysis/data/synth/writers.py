@@ -1,8 +1,9 @@
-"""Writing the teaching data to a folder (CSV or Parquet), chunk by chunk for any size.
+"""Writing the teaching data to a folder (CSV or Parquet) or a SQLite database, chunk by chunk for any size.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -18,15 +19,22 @@ from crm_analysis.data.synth.parameters import _CHUNK_SIZE, DEFAULT_SEED
 
 
 class _Sink:
-    """Appends table chunks to CSV or Parquet files."""
+    """Appends table chunks to CSV or Parquet files, or to the tables of one SQLite database."""
 
     def __init__(self, out_dir: str | Path, fmt: str) -> None:
-        if fmt not in ("csv", "parquet"):
-            raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
+        if fmt not in ("csv", "parquet", "sqlite"):
+            raise ValueError(f"fmt must be 'csv', 'parquet' or 'sqlite', not {fmt!r}")
         self.dir = Path(out_dir)
         self.fmt = fmt
         self.started: set[str] = set()
         self.writers: dict[str, object] = {}
+        self.db: sqlite3.Connection | None = None
+        if fmt == "sqlite":
+            # One database file: the canonical tables (with their source_row) and truth_customers, truth_defects.
+            self.dir.parent.mkdir(parents=True, exist_ok=True)
+            self.dir.unlink(missing_ok=True)
+            self.db = sqlite3.connect(self.dir)
+            return
         (self.dir / TRUTH_SUBDIR).mkdir(parents=True, exist_ok=True)
 
     def path(self, key: str) -> Path:
@@ -35,6 +43,14 @@ class _Sink:
         return self.dir / (rel if self.fmt == "csv" else rel.removesuffix(".csv") + ".parquet")
 
     def write(self, key: str, frame: pd.DataFrame) -> None:
+        if self.db is not None:
+            kind, name = key.split("/")
+            # ISO dates as text, as in the CSV files (SQLite has no date type).
+            text = frame.apply(lambda c: c.dt.strftime("%Y-%m-%d") if pd.api.types.is_datetime64_any_dtype(c) else c)
+            text.to_sql(name if kind == "tables" else f"truth_{name}", self.db, if_exists="append",
+                        index=kind == "tables", index_label="source_row")
+            self.started.add(key)
+            return
         path = self.path(key)
         if self.fmt == "csv":
             mode = "a" if key in self.started else "w"
@@ -61,6 +77,17 @@ class _Sink:
     def close(self) -> None:
         for writer in self.writers.values():
             writer.close()
+        if self.db is not None:
+            keys = {"customers": ["customer_id"], "transactions": ["customer_id", "order_date", "order_id"],
+                    "interactions": ["customer_id", "date"], "exit_survey": ["customer_id"],
+                    "truth_customers": ["customer_id"]}
+            present = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            for table, columns in keys.items():
+                for column in columns if table in present else []:
+                    self.db.execute(f"CREATE INDEX IF NOT EXISTS ix_{table}_{column} ON {table} ({column})")
+            self.db.commit()
+            self.db.close()
+            self.db = None
 
 
 def write_dataset(data: CRMData, out_dir: str | Path, *, fmt: str = "csv") -> Path:
@@ -74,8 +101,10 @@ def write_dataset(data: CRMData, out_dir: str | Path, *, fmt: str = "csv") -> Pa
         Folder to write; created if needed. Files are named as in
         :data:`crm_analysis.core.paths.TABLE_FILES` and, under ``truth/``,
         :data:`crm_analysis.core.paths.TRUTH_FILES`.
-    fmt : {"csv", "parquet"}
-        CSV (UTF-8, ISO dates, no index column) or Parquet (same names, ``.parquet``).
+    fmt : {"csv", "parquet", "sqlite"}
+        CSV (UTF-8, ISO dates, no index column) or Parquet (same names, ``.parquet``); ``"sqlite"``
+        writes one SQLite database file ``out_dir`` with the canonical tables (and their ``source_row``),
+        ``truth_customers`` and ``truth_defects``, indexed on the keys.
 
     Returns
     -------
@@ -130,8 +159,8 @@ def generate_to_dir(
         Folder to write (created if needed; files in it are replaced).
     n_customers, seed, start, end
         As in :func:`generate`.
-    fmt : {"csv", "parquet"}
-        Output format.
+    fmt : {"csv", "parquet", "sqlite"}
+        Output format (``"sqlite"``: ``out_dir`` is the database file, see :func:`write_dataset`).
     chunk_size : int
         Customers per chunk (memory grows with it).
     progress : bool
