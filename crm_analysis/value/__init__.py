@@ -49,9 +49,12 @@ from crm_analysis.value.checks import (
     PUBLISHED_CDNOW,
     alive_auc,
     alive_auc_table,
+    alive_vs_lost,
+    backtest_readout,
     clv_backtest_by_decile,
     holdout_by_frequency,
     paper_replication,
+    silent_but_alive_note,
     tracking_table,
 )
 from crm_analysis.value.choice import (
@@ -77,6 +80,7 @@ from crm_analysis.value.fitting import (
 from crm_analysis.value.history import concentration_summary, historical_value
 from crm_analysis.value.periods import default_calibration_end, observation_end
 from crm_analysis.value.plots import (
+    plot_alive_calibration,
     plot_clv_backtest,
     plot_concentration,
     plot_holdout_by_frequency,
@@ -98,12 +102,13 @@ from crm_analysis.value.summary import manager_summary
 __all__ = [
     "CONTACT_PLAN", "DEFAULT_TIER_SHARES", "PUBLISHED_CDNOW", "SERVICE_MATRIX", "TIER_NAMES", "TIME_UNITS",
     "DriftCheck", "ModelChoice", "ValueModels", "action_matrix", "adapt_holdout", "alive_auc", "alive_auc_table",
-    "alive_calibration", "churn_risk", "clv_backtest_by_decile", "compare_purchase_models", "concentration_summary",
-    "contact_plan", "customer_value_table", "default_calibration_end", "drift_check", "expected_order_value",
-    "expected_purchases", "export_customer_value", "find_previous_model_fit", "fit_value_models",
-    "historical_value", "holdout_by_frequency", "loyalty_funnel", "manager_summary", "model_comparison",
-    "model_fit_table", "observation_end", "p_any_purchase", "paper_replication", "parameter_drift",
-    "plot_clv_backtest", "plot_concentration", "plot_holdout_by_frequency", "plot_loyalty_funnel", "plot_tracking",
-    "plot_value_at_risk", "predict_value", "publish_customer_value", "segment_labels", "service_levels",
-    "spend_model_is_finite", "summary_table", "top_customers", "tracking_table", "value_at_risk", "value_tiers"
+    "alive_calibration", "alive_vs_lost", "backtest_readout", "churn_risk", "clv_backtest_by_decile",
+    "compare_purchase_models", "concentration_summary", "contact_plan", "customer_value_table",
+    "default_calibration_end", "drift_check", "expected_order_value", "expected_purchases", "export_customer_value",
+    "find_previous_model_fit", "fit_value_models", "historical_value", "holdout_by_frequency", "loyalty_funnel",
+    "manager_summary", "model_comparison", "model_fit_table", "observation_end", "p_any_purchase",
+    "paper_replication", "parameter_drift", "plot_alive_calibration", "plot_clv_backtest", "plot_concentration",
+    "plot_holdout_by_frequency", "plot_loyalty_funnel", "plot_tracking", "plot_value_at_risk", "predict_value",
+    "publish_customer_value", "segment_labels", "service_levels", "silent_but_alive_note", "spend_model_is_finite",
+    "summary_table", "top_customers", "tracking_table", "value_at_risk", "value_tiers"
 ]

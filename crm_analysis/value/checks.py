@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from crm_analysis.core import i18n
 from crm_analysis.core.checks import require_columns
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.data.cleaning import clean
@@ -16,6 +18,8 @@ from crm_analysis.models.clv import cumulative_repeat_forecast
 from crm_analysis.value.fitting import ValueModels, expected_purchases, fit_value_models, model_fit_table, summary_table
 from crm_analysis.value.periods import _HOLDOUT_REQUIRED, _TX_REQUIRED, _holdout_length, observation_end
 from crm_analysis.value.prediction import expected_order_value
+
+_ = i18n.gettext
 
 
 def holdout_by_frequency(summary: pd.DataFrame, model: Any, *, max_frequency: int = 7) -> pd.DataFrame:
@@ -148,12 +152,16 @@ def tracking_table(
     })
 
 
-def clv_backtest_by_decile(summary: pd.DataFrame, models: ValueModels, *, n_groups: int = 10) -> pd.DataFrame:
+def clv_backtest_by_decile(
+    summary: pd.DataFrame, models: ValueModels, *, n_groups: int = 10, purchase_model: Any = None
+) -> pd.DataFrame:
     """Predicted vs realised holdout value by decile of predicted value (monetary value included).
 
-    Predicted value = expected holdout purchases (BG/NBD) x expected order value
-    (Gamma-Gamma), undiscounted so it is comparable with what was actually spent; realised
-    value = holdout purchases x their mean spend.
+    Predicted value = expected holdout purchases (``purchase_model``, by default BG/NBD; e.g. the
+    model chosen on the holdout or :class:`crm_analysis.models.clv.NaiveRateModel`) x expected
+    order value (:func:`crm_analysis.value.expected_order_value`), undiscounted so it is
+    comparable with what was actually spent; realised value = holdout purchases x their mean
+    spend. :func:`backtest_readout` says it in words.
 
     Returns
     -------
@@ -175,7 +183,8 @@ def clv_backtest_by_decile(summary: pd.DataFrame, models: ValueModels, *, n_grou
     """
     require_columns(summary, _HOLDOUT_REQUIRED, "calibration/holdout summary")
     f, r, t = (summary[c].to_numpy(dtype="float64") for c in ("frequency", "recency", "T"))
-    purchases = expected_purchases(models.bgnbd, _holdout_length(summary), f, r, t)
+    forecaster = models.bgnbd if purchase_model is None else purchase_model
+    purchases = expected_purchases(forecaster, _holdout_length(summary), f, r, t)
     predicted = purchases * expected_order_value(models, summary).to_numpy()
     realised = (summary["frequency_holdout"] * summary["monetary_value_holdout"]).to_numpy(dtype="float64")
     # Rank first so ties (many identical one-time buyers) still split into equal-sized groups.
@@ -317,3 +326,137 @@ def paper_replication(transactions: pd.DataFrame | None = None) -> dict[str, Any
     row = tracking.loc[tracking["week"] == 78].iloc[0]
     return {"parameters": parameters, "tracking": tracking, "models": models, "summary": summary,
             "week_78": {"forecast": float(row["predicted_cumulative"]), "actual": int(row["actual_cumulative"])}}
+
+
+ALIVE_BANDS = (0.0, 0.2, 0.5, 0.8, 0.999, 1.0)  # the last band is "1.000" as the report rounds it
+
+
+def alive_vs_lost(p_alive: pd.Series, lost: pd.Series) -> pd.DataFrame:
+    """Customers by P(alive) band (rows) and lost / active (columns): do chapters 3 and 4 agree?
+
+    Parameters
+    ----------
+    p_alive : pandas.Series
+        Chapter 4's P(alive) (or its stand-in, see :func:`crm_analysis.value.predict_value`), by customer.
+    lost : pandas.Series of bool
+        Chapter 3's lost label by customer (its hand-off ``status == "lost"``, or silence longer
+        than the inactivity window).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``p_alive`` band ("0.00-0.20", ..., "0.999-1.000"); columns ``active``, ``lost`` (customers)
+        and ``lost_share``. Customers in only one of the two are left out.
+
+    Examples
+    --------
+    >>> p = pd.Series([0.1, 0.9, 1.0, 1.0], index=list("abcd"))
+    >>> alive_vs_lost(p, pd.Series([True, False, True, False], index=list("abcd")))["lost"].tolist()
+    [1, 0, 0, 0, 1]
+    """
+    joined = pd.DataFrame({"p": p_alive.astype("float64"), "lost": lost.astype("boolean")}).dropna()
+    labels = [f"{lo:.3g}-{hi:.3g}" for lo, hi in itertools.pairwise(ALIVE_BANDS)]
+    band = pd.cut(joined["p"], list(ALIVE_BANDS), labels=labels, include_lowest=True)
+    table = pd.crosstab(band, joined["lost"].map({True: "lost", False: "active"}), dropna=False)
+    table = table.reindex(index=labels, columns=["active", "lost"], fill_value=0).rename_axis("p_alive")
+    table.columns.name = None
+    total = table.sum(axis=1)
+    table["lost_share"] = (table["lost"] / total.where(total > 0)).astype("float64")
+    return table
+
+
+def silent_but_alive_note(
+    p_alive: pd.Series, lost: pd.Series, *, alive_model: str, measure: str, lang: str | None = None
+) -> str | None:
+    """A sentence when customers counted lost are shown with P(alive) = 1.000, saying why and what to use.
+
+    Returns None when no lost customer has P(alive) of 0.999 or more.
+
+    Examples
+    --------
+    >>> p = pd.Series([1.0, 0.4], index=["a", "b"])
+    >>> silent_but_alive_note(p, pd.Series([True, True], index=["a", "b"]), alive_model="bgnbd",
+    ...                       measure="P(alive)")[:40]
+    '1 customer(s) counted as lost by chapter'
+    """
+    joined = pd.DataFrame({"p": p_alive.astype("float64"), "lost": lost.astype("boolean")}).dropna()
+    n = int(((joined["p"] >= 0.999) & joined["lost"].astype(bool)).sum())
+    if n == 0:
+        return None
+    why = {
+        "bgnbd": _("BG/NBD lets a customer drop out only right after a purchase, so every one-time buyer is "
+                   "'certainly alive' however long ago they bought", lang),
+        "pareto_nbd": _("the Pareto/NBD fit finds almost no dropout in these data, so it keeps everyone alive", lang),
+        "mbgnbd": _("the MBG/NBD fit finds almost no dropout in these data, so it keeps everyone alive", lang),
+    }.get(alive_model, "")
+    return _("{n:,} customer(s) counted as lost by chapter 3 (no purchase for longer than the inactivity window) "
+             "have {measure} = 1.000: {why}. For who has left, use chapter 3's lost label (or the probability of a "
+             "purchase in the next 13 weeks); use P(alive) only to rank customers who still buy.", lang).format(
+                 n=n, measure=measure, why=why)
+
+
+def backtest_readout(backtest: pd.DataFrame, *, tolerance: float = 0.2, lang: str | None = None) -> list[str]:
+    """The CLV backtest in words: where the model over- or under-predicts, and by how much.
+
+    Deciles whose predicted / realised ratio is within ``1 +- tolerance`` are "about right";
+    neighbouring deciles in the same direction are named together with their range.
+
+    Parameters
+    ----------
+    backtest : pandas.DataFrame
+        :func:`clv_backtest_by_decile` output (``decile``, ``predicted_value``, ``realised_value``).
+    tolerance : float, default 0.2
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"decile": [1, 2, 3, 4], "predicted_value": [10.0, 30.0, 40.0, 100.0],
+    ...                   "realised_value": [30.0, 100.0, 40.0, 60.0]})
+    >>> backtest_readout(t)[0]
+    'Deciles 1-2: the model predicts 30-33% of the value realised (under-predicts by 67-70%).'
+    """
+    require_columns(backtest, ("decile", "predicted_value", "realised_value"), "CLV backtest")
+    realised = backtest["realised_value"].astype("float64")
+    ratio = (backtest["predicted_value"].astype("float64") / realised.where(realised > 0)).to_numpy()
+    kind = np.where(np.isnan(ratio), "none", np.where(ratio < 1 - tolerance, "under",
+                                                      np.where(ratio > 1 + tolerance, "over", "ok")))
+    sentences = []
+    deciles = backtest["decile"].to_numpy()
+    start = 0
+    for i in range(1, len(kind) + 1):
+        if i < len(kind) and kind[i] == kind[start]:
+            continue
+        group = slice(start, i)
+        first, last = deciles[start], deciles[i - 1]
+        label = _("Decile {a}", lang).format(a=first) if first == last else _("Deciles {a}-{b}", lang).format(
+            a=first, b=last)
+        values = ratio[group]
+        span = _span(np.nanmin(values), np.nanmax(values)) if kind[start] != "none" else ""
+        if kind[start] == "under":
+            off = _span(1 - np.nanmax(values), 1 - np.nanmin(values))
+            sentences.append(_("{label}: the model predicts {span} of the value realised (under-predicts by {off}).",
+                               lang).format(label=label, span=span, off=off))
+        elif kind[start] == "over":
+            sentences.append(_("{label}: the model predicts {span} of the value realised (over-predicts).",
+                               lang).format(label=label, span=span))
+        elif kind[start] == "ok":
+            sentences.append(_("{label}: predicted and realised value agree within {tol:.0%}.", lang).format(
+                label=label, tol=tolerance))
+        else:
+            sentences.append(_("{label}: nothing was realised in the holdout, so there is no ratio.", lang).format(
+                label=label))
+        start = i
+    total_p, total_r = float(backtest["predicted_value"].sum()), float(realised.sum())
+    if total_r > 0:
+        sentences.append(_("Over all customers the model predicts {ratio:.0%} of the value realised in the holdout.",
+                           lang).format(ratio=total_p / total_r))
+    return sentences
+
+
+def _span(low: float, high: float) -> str:
+    """"30%" or "30-33%"."""
+    return f"{low:.0%}" if round(low * 100) == round(high * 100) else f"{low * 100:.0f}-{high:.0%}"

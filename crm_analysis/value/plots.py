@@ -239,3 +239,38 @@ def plot_loyalty_funnel(table: pd.DataFrame, *, ax: Axes | None = None) -> Figur
 
 __all__ = ["plot_clv_backtest", "plot_concentration", "plot_holdout_by_frequency", "plot_loyalty_funnel",
            "plot_tracking", "plot_value_at_risk"]
+
+
+def plot_alive_calibration(table: pd.DataFrame, *, measure: str = "P(alive)", ax: Axes | None = None) -> Figure:
+    """Calibration plot: mean alive score against the share who purchased again, per score band.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`crm_analysis.value.alive_calibration` output (``mean_score``, ``purchased_again``,
+        ``customers``).
+    measure : str
+        What the score is, for the axis label.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure of ``ax``, or a new one.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"mean_score": [0.1, 0.8], "purchased_again": [0.05, 0.6], "customers": [50, 20]})
+    >>> len(plot_alive_calibration(t).axes[0].lines)
+    2
+    """
+    fig, ax = _axes(ax, (5, 5))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
+    ax.plot(table["mean_score"], table["purchased_again"], marker="o", label="customers by score band")
+    ax.set_xlabel(f"{measure} (mean of the band)")
+    ax.set_ylabel("share who purchased again in the holdout")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_title("P(alive) against what happened (验证)")
+    ax.legend()
+    return fig
