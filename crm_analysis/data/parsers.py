@@ -6,6 +6,7 @@ Shared by the loader (:mod:`crm_analysis.data.loading`), which types whole colum
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import numpy as np
@@ -115,13 +116,22 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None) -> pd.Series
     return read_dates(values, dayfirst=dayfirst)[0]
 
 
-def read_dates(values: pd.Series, *, dayfirst: bool | None = None) -> tuple[pd.Series, str | None, str | None]:
-    """Parse dates as :func:`parse_dates` does, and say how the day/month order was decided.
+def read_dates(
+    values: pd.Series, *, dayfirst: bool | None = None, time_zone: str | None = None
+) -> tuple[pd.Series, dict[str, tuple[str, str]]]:
+    """Parse dates as :func:`parse_dates` does, and say how the day/month order and time zone were decided.
 
     A column with ``dd-mm-yyyy`` or ``mm-dd-yyyy`` values (slashes and dots too) is read in one
     order for every value: the order ``dayfirst`` gives; else the one the values prove (a first
     part above 12 proves day first, a second part above 12 month first; if both occur, the order
     that reads more values); else :data:`DEFAULT_DAYFIRST`, reported as guessed.
+
+    Time zones, one rule for every entry point: times are local times of one business time zone.
+    A value with a UTC offset (``2024-03-01T10:00:00+08:00``, ``...Z``) or a tz-aware datetime
+    column is converted to ``time_zone`` if given; else to the data's own zone: the one offset all
+    such values share, or the zone of a tz-aware column (*detected*), or the most common offset
+    when the offsets differ (*guessed*). Values without an offset are taken as already local.
+    Calendar days are then taken from the local times.
 
     Parameters
     ----------
@@ -129,38 +139,59 @@ def read_dates(values: pd.Series, *, dayfirst: bool | None = None) -> tuple[pd.S
         Raw values.
     dayfirst : bool, optional
         The order, if the caller knows it.
+    time_zone : str, optional
+        The business time zone: an IANA name (``"Asia/Shanghai"``) or an offset (``"+08:00"``).
 
     Returns
     -------
     parsed : pandas.Series
-        ``datetime64[ns]``.
-    order : str or None
-        ``"day first"`` or ``"month first"``; None when no value needed the choice.
-    how : str or None
-        ``"given"``, ``"detected"`` or ``"guessed"`` (None with ``order``).
+        ``datetime64[ns]``, local times without zone.
+    decisions : dict
+        ``"date order"`` -> (``"day first"`` or ``"month first"``, how) when a value needed the
+        choice; ``"time zone"`` -> (zone, how) when a value carried a zone. ``how`` is ``"given"``,
+        ``"detected"`` or ``"guessed"``.
 
     Examples
     --------
     >>> week = pd.Series(["01-12-2010 08:26", "09-12-2010 10:00"])
-    >>> parsed, order, how = read_dates(week)
-    >>> parsed.dt.strftime("%Y-%m-%d").tolist(), order, how
-    (['2010-12-01', '2010-12-09'], 'day first', 'guessed')
-    >>> read_dates(pd.Series(["12/31/2010", "01/02/2011"]))[1:]
-    ('month first', 'detected')
+    >>> parsed, decisions = read_dates(week)
+    >>> parsed.dt.strftime("%Y-%m-%d").tolist(), decisions
+    (['2010-12-01', '2010-12-09'], {'date order': ('day first', 'guessed')})
+    >>> read_dates(pd.Series(["12/31/2010", "01/02/2011"]))[1]
+    {'date order': ('month first', 'detected')}
+    >>> stamps = pd.Series(["2024-03-01T23:30:00+08:00", "2024-03-01T15:30:00Z", "2024-03-02 08:00"])
+    >>> parsed, decisions = read_dates(stamps)
+    >>> parsed.dt.strftime("%m-%d %H:%M").tolist(), decisions
+    (['03-01 23:30', '03-01 23:30', '03-02 08:00'], {'time zone': ('+08:00', 'guessed')})
+    >>> read_dates(stamps, time_zone="Asia/Shanghai")[0].dt.strftime("%m-%d %H:%M").tolist()
+    ['03-01 23:30', '03-01 23:30', '03-02 08:00']
     """
+    decisions: dict[str, tuple[str, str]] = {}
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return _naive(values), None, None
+        if values.dt.tz is not None:
+            decisions["time zone"] = (time_zone, "given") if time_zone else (str(values.dt.tz), "detected")
+            values = values.dt.tz_convert(_zone(time_zone)) if time_zone else values
+        return _naive(values), decisions
     uniques = pd.Series(pd.unique(values.dropna()), dtype=object)
     parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[us]")
     is_stamp = uniques.map(lambda v: hasattr(v, "year") and hasattr(v, "month"))
     if is_stamp.any():
-        parsed[is_stamp] = pd.to_datetime(uniques[is_stamp].map(lambda v: pd.Timestamp(v).tz_localize(None)))
+        stamps = uniques[is_stamp].map(pd.Timestamp)
+        aware = stamps.map(lambda v: v.tz is not None)
+        if aware.any():
+            decisions["time zone"] = (time_zone, "given") if time_zone else ("local time of each value", "detected")
+        if time_zone:
+            stamps = stamps.map(lambda v: v.tz_convert(_zone(time_zone)) if v.tz is not None else v)
+        parsed[is_stamp] = pd.to_datetime(stamps.map(lambda v: v.tz_localize(None)))
     text = nfkc_strip(uniques.where(~is_stamp).astype("string"))
     text = text.str.replace(r"[/.年月]", "-", regex=True).str.replace("日", "", regex=False)
     text = text.str.replace(r"\s+", " ", regex=True)
     todo = parsed.isna() & text.notna() & text.str.match(r"^\d{4}|^\d{8}").fillna(False)
+    offset = text.str.extract(r"(Z|[+-]\d{2}:?\d{2})$", expand=False).where(todo)
+    if offset.notna().any():
+        parsed[offset.notna()], decisions["time zone"] = _with_offsets(text[offset.notna()], offset.dropna(), time_zone)
+        todo = todo & offset.isna()
     parsed[todo] = pd.to_datetime(text[todo], format="ISO8601", errors="coerce")
-    order, how = None, None
     todo = parsed.isna() & text.str.match(r"^\d{1,2}-\d{1,2}-\d{4}").fillna(False)
     if todo.any():
         trials = {}
@@ -178,12 +209,35 @@ def read_dates(values: pd.Series, *, dayfirst: bool | None = None) -> tuple[pd.S
             chosen, how = n_day > n_month, "detected"
         else:
             chosen, how = DEFAULT_DAYFIRST, "guessed"
-        order = "day first" if chosen else "month first"
+        decisions["date order"] = ("day first" if chosen else "month first", how)
         parsed[todo] = trials[chosen]
     in_range = (parsed >= pd.Timestamp("1677-09-22")) & (parsed <= pd.Timestamp("2262-04-11"))
     parsed = parsed.where(in_range).astype("datetime64[ns]")
     lookup = dict(zip(uniques, parsed, strict=True))
-    return values.map(lookup).astype("datetime64[ns]"), order, how
+    return values.map(lookup).astype("datetime64[ns]"), decisions
+
+
+def _zone(name: str) -> object:
+    """An IANA zone name as is; ``"+08:00"`` / ``"-0500"`` / ``"Z"`` as a fixed-offset zone."""
+    found = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", name)
+    if name == "Z":
+        return dt.UTC
+    if not found:
+        return name
+    minutes = int(found[2]) * 60 + int(found[3])
+    return dt.timezone(dt.timedelta(minutes=minutes if found[1] == "+" else -minutes))
+
+
+def _with_offsets(text: pd.Series, offsets: pd.Series, time_zone: str | None) -> tuple[pd.Series, tuple[str, str]]:
+    """ISO texts with UTC offsets -> local times of the business zone, and how the zone was chosen."""
+    if time_zone:
+        zone, how = time_zone, "given"
+    else:
+        spelled = offsets.replace("Z", "+00:00").str.replace(r"^([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)
+        counts = spelled.value_counts(sort=False).sort_values(ascending=False, kind="stable")  # ties: first seen
+        zone, how = str(counts.index[0]), "detected" if len(counts) == 1 else "guessed"
+    utc = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    return utc.dt.tz_convert(_zone(zone)).dt.tz_localize(None).astype("datetime64[us]"), (zone, how)
 
 
 def _naive(values: pd.Series) -> pd.Series:

@@ -61,6 +61,7 @@ def load(
     dayfirst: bool | None = None,
     decimal: str | None = None,
     encoding: str | None = None,
+    time_zone: str | None = None,
     mapping: str | Path | None = None,
 ) -> CRMData:
     """Read a data source into canonical tables, validated against the *loaded* contracts.
@@ -85,6 +86,10 @@ def load(
     encoding : str, optional
         Text encoding of CSV files; default: detected (BOM, UTF-8, else charset-normalizer among
         Chinese, Japanese, Korean and European code pages; low confidence raises).
+    time_zone : str, optional
+        The business time zone (``"Asia/Shanghai"``, ``"+08:00"``): times with a UTC offset and
+        tz-aware columns (CSV, Excel, Parquet alike) are converted to it before days are taken;
+        default: the data's own local time (:func:`~crm_analysis.data.parsers.read_dates`).
     mapping : path, optional
         For a database URL (``sqlite:///crm.db``, ``postgresql+psycopg://user@host/db``): the TOML file
         saying which table, view or query gives each canonical table (:func:`crm_analysis.data.sql.load_sql`).
@@ -120,7 +125,7 @@ def load(
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
     if sql.is_sql_url(source):
         return sql.load_sql(str(source), mapping=mapping, strict=strict, dayfirst=dayfirst, decimal=decimal)
-    log = _Log(strict=strict, dayfirst=dayfirst, decimal=decimal, encoding=encoding)
+    log = _Log(strict=strict, dayfirst=dayfirst, decimal=decimal, encoding=encoding, time_zone=time_zone)
     if isinstance(source, str) and source == "teaching":
         return _load_teaching(log)
     if isinstance(source, str) and source in ("cdnow", "cdnow_sample"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -21,8 +22,26 @@ from crm_analysis.core.arrow_text import as_arrow
 from crm_analysis.core.crmdata import CRMData, FileReport, LoadReport
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.data.loading.aliases import _rename
-from crm_analysis.data.parsers import as_text, decide_decimal_mark, is_blank, parse_bools, parse_numbers, read_dates
+from crm_analysis.data.parsers import (
+    as_text,
+    decide_decimal_mark,
+    is_blank,
+    parse_bools,
+    parse_dates,
+    parse_numbers,
+    read_dates,
+)
 from crm_analysis.data.privacy import mask_value
+
+#: Characters that are invisible in a spreadsheet and never part of an id: zero-width space and
+#: joiners, direction marks and embeddings, word joiner, BOM, NUL and other C0 controls.
+INVISIBLE = r"[\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
+
+#: Columns of events and record dates: a value after the day of loading or before
+#: :data:`EARLIEST_EVENT` is a typo (2099-12-31), set missing with the reason, so it can neither
+#: pass as data nor move the default as-of date.
+EVENT_DATES = frozenset({"order_date", "date", "signup_date", "updated_at"})
+EARLIEST_EVENT = pd.Timestamp("1900-01-01")
 
 # A column is "mostly unparseable" (a mapping or format error, not dirty cells) above this share.
 MOSTLY_BAD_SHARE = 0.5
@@ -47,6 +66,7 @@ class _Log:
     dayfirst_how: str = "given"
     decimal: str | None = None
     encoding: str | None = None
+    time_zone: str | None = None
     parts: list[pd.DataFrame] = field(default_factory=list)
     rejected: list[pd.DataFrame] = field(default_factory=list)
     report: LoadReport = field(default_factory=LoadReport)
@@ -112,7 +132,7 @@ def _result(log: _Log, **tables_and_facts: object) -> CRMData:
 
 
 _PARSERS: dict[str, tuple[Callable[[pd.Series], pd.Series], str]] = {
-    "date": (lambda v: read_dates(v)[0], "a date"),
+    "date": (parse_dates, "a date"),
     "float": (parse_numbers, "a number"),
     "int": (parse_numbers, "a number"),
     "bool": (parse_bools, "yes/no"),
@@ -128,6 +148,9 @@ def _typed(
         text = as_text(values)
         text[blank] = pd.NA
         if column in ("customer_id", "order_id", "interaction_id"):
+            # Invisible characters (zero-width space, direction marks, BOM, NUL) are not part of a key.
+            text = text.str.replace(INVISIBLE, "", regex=True).str.strip()
+            text[text.eq("").fillna(False)] = pd.NA
             # Only values with a dot can be spreadsheet numbers ("1001.0"); the regex runs on those.
             dotted = pc.fill_null(pc.match_substring(as_arrow(text), "."), False).to_numpy(zero_copy_only=False)
             if dotted.any():
@@ -135,9 +158,10 @@ def _typed(
         return text
     parser, what = _PARSERS[kind]
     if kind == "date":
-        out, order, how = read_dates(values, dayfirst=log.dayfirst)
-        if order:
-            log.setting(f"date order ({column})", order, log.dayfirst_how if how == "given" else how)
+        out, decisions = read_dates(values, dayfirst=log.dayfirst, time_zone=log.time_zone)
+        for name, (value, how) in decisions.items():
+            how = log.dayfirst_how if name == "date order" and how == "given" else how
+            log.setting(f"{name} ({column})", value, how)
     elif kind in ("float", "int") and not pd.api.types.is_numeric_dtype(values.dtype):
         sep = log.current.settings.get("separator", ("", ""))[0] if log.current else None
         mark, how = (log.decimal, "given") if log.decimal else decide_decimal_mark(values.where(~blank), sep=sep)
@@ -155,7 +179,17 @@ def _typed(
             f"are not {what} ({_examples(column, values.index[bad], values[bad])}). Wrong format or wrong column "
             "mapping? Rename the column or fix its values."
         )
+    if kind == "date":
+        serial = bad & values.astype("string").str.fullmatch(r"\s*\d{5}(\.\d+)?\s*").fillna(False)
+        log.add(table, file, column, values.index[serial], values[serial],
+                "a date (an Excel serial date? format the column as a date in Excel)")
+        bad = bad & ~serial
     log.add(table, file, column, values.index[bad], values[bad], what)
+    if kind == "date" and column in EVENT_DATES:
+        late, early = out > pd.Timestamp(date.today()) + pd.Timedelta(days=1), out < EARLIEST_EVENT
+        for far, why in ((late, "after the day of loading"), (early, f"before {EARLIEST_EVENT:%Y}")):
+            log.add(table, file, column, values.index[far], values[far], f"a plausible date (it is {why})")
+        out = out.where(~(late | early))
     if kind == "int":
         out = out.round().astype("Int64")
     return out
