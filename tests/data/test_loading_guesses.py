@@ -270,3 +270,30 @@ def test_invisible_characters_in_ids_do_not_split_a_customer(tmp_path, mark):
     assert cleaned.quarantine.empty
     assert cleaned.transactions["customer_id"].tolist() == ["C0000002", "C0000003"]
     assert cleaned.transactions["order_id"].tolist() == ["O1", "O2"]
+
+
+# --------------------------------------------------------------------------- more variants
+def test_blank_rows_inside_a_sheet_are_counted_trailing_ones_only_noted(tmp_path):
+    frame = pd.DataFrame({"customer_id": ["C1", None, "NULL", "C2"], "name": ["A", None, "#N/A", "B"]})
+    path = tmp_path / "customers.xlsx"
+    frame.to_excel(path, index=False)
+    data = load(path)
+    assert data.customers.index.tolist() == [2, 5] and data.rows_in == {"customers": 4}
+    assert data.quarantine["source_row"].tolist() == [3, 4]
+
+
+def test_negative_infinity_and_overflow_in_an_optional_column_are_logged(tmp_path):
+    lines = "O1,C1,2024-03-01,5,-inf\nO2,C1,2024-03-02,6,2\nO3,C1,2024-03-03,7,3\nO4,C1,2024-03-04,8,1E999\n"
+    data = load(write(tmp_path / "t.csv", "order_id,customer_id,order_date,amount,quantity\n" + lines))
+    assert data.transactions["quantity"].isna().tolist() == [True, False, False, True]
+    assert data.issues.set_index("source_row").loc[[2, 5], "problem"].tolist() == [
+        "'-inf' is not a number", "'1E999' is not a number"]
+
+
+def test_two_sheets_for_one_table_is_an_error_naming_both(tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"customer_id": ["C1"]}).to_excel(writer, sheet_name="customers", index=False)
+        pd.DataFrame({"customer_id": ["C2"]}).to_excel(writer, sheet_name="Customers ", index=False)
+    with pytest.raises(CRMDataError, match=r"sheets 'customers' and 'Customers ' both hold the customers table"):
+        load(path)
