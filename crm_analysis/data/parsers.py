@@ -117,7 +117,7 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None) -> pd.Series
 
 
 def read_dates(
-    values: pd.Series, *, dayfirst: bool | None = None, time_zone: str | None = None
+    values: pd.Series, *, dayfirst: bool | None = None, time_zone: str | None = None, date_format: str | None = None
 ) -> tuple[pd.Series, dict[str, tuple[str, str]]]:
     """Parse dates as :func:`parse_dates` does, and say how the day/month order and time zone were decided.
 
@@ -141,6 +141,9 @@ def read_dates(
         The order, if the caller knows it.
     time_zone : str, optional
         The business time zone: an IANA name (``"Asia/Shanghai"``) or an offset (``"+08:00"``).
+    date_format : str, optional
+        A :func:`~datetime.datetime.strptime` format (``"%d/%m/%Y %H:%M"``) every text value must
+        follow; then nothing is decided from the values.
 
     Returns
     -------
@@ -165,6 +168,8 @@ def read_dates(
     (['03-01 23:30', '03-01 23:30', '03-02 08:00'], {'time zone': ('+08:00', 'guessed')})
     >>> read_dates(stamps, time_zone="Asia/Shanghai")[0].dt.strftime("%m-%d %H:%M").tolist()
     ['03-01 23:30', '03-01 23:30', '03-02 08:00']
+    >>> read_dates(pd.Series(["01.12.2010", "2010-12-02"]), date_format="%d.%m.%Y")[0].dt.day.tolist()
+    [1.0, nan]
     """
     decisions: dict[str, tuple[str, str]] = {}
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
@@ -172,6 +177,12 @@ def read_dates(
             decisions["time zone"] = (time_zone, "given") if time_zone else (str(values.dt.tz), "detected")
             values = values.dt.tz_convert(_zone(time_zone)) if time_zone else values
         return _naive(values), decisions
+    if date_format:
+        text = values.where(values.isna(), values.astype("string").str.strip())
+        stamps = pd.to_datetime(text, format=date_format, errors="coerce", utc="%z" in date_format)
+        if "%z" in date_format:
+            stamps = stamps.dt.tz_convert(_zone(time_zone)) if time_zone else stamps
+        return read_dates(stamps)[0], {"date format": (date_format, "given")}
     uniques = pd.Series(pd.unique(values.dropna()), dtype=object)
     parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[us]")
     is_stamp = uniques.map(lambda v: hasattr(v, "year") and hasattr(v, "month"))

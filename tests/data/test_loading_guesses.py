@@ -297,3 +297,10 @@ def test_two_sheets_for_one_table_is_an_error_naming_both(tmp_path):
         pd.DataFrame({"customer_id": ["C2"]}).to_excel(writer, sheet_name="Customers ", index=False)
     with pytest.raises(CRMDataError, match=r"sheets 'customers' and 'Customers ' both hold the customers table"):
         load(path)
+
+
+def test_a_given_date_format_is_used_for_every_value_and_recorded():
+    path = FIXTURES / "ambiguous_dates.csv"
+    data = load(path, date_format="%m-%d-%Y %H:%M", strict=True)
+    assert data.transactions["order_date"].dt.month.tolist() == list(range(1, 10))
+    assert setting(data, "date format (order_date)") == ("%m-%d-%Y %H:%M", "given")

@@ -62,6 +62,7 @@ def load(
     decimal: str | None = None,
     encoding: str | None = None,
     time_zone: str | None = None,
+    date_format: str | None = None,
     mapping: str | Path | None = None,
 ) -> CRMData:
     """Read a data source into canonical tables, validated against the *loaded* contracts.
@@ -90,6 +91,9 @@ def load(
         The business time zone (``"Asia/Shanghai"``, ``"+08:00"``): times with a UTC offset and
         tz-aware columns (CSV, Excel, Parquet alike) are converted to it before days are taken;
         default: the data's own local time (:func:`~crm_analysis.data.parsers.read_dates`).
+    date_format : str, optional
+        One :func:`~datetime.datetime.strptime` format for every text date of the source (e.g.
+        ``"%d/%m/%Y %H:%M"``); values that do not follow it are unparseable. Overrides ``dayfirst``.
     mapping : path, optional
         For a database URL (``sqlite:///crm.db``, ``postgresql+psycopg://user@host/db``): the TOML file
         saying which table, view or query gives each canonical table (:func:`crm_analysis.data.sql.load_sql`).
@@ -125,7 +129,8 @@ def load(
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
     if sql.is_sql_url(source):
         return sql.load_sql(str(source), mapping=mapping, strict=strict, dayfirst=dayfirst, decimal=decimal)
-    log = _Log(strict=strict, dayfirst=dayfirst, decimal=decimal, encoding=encoding, time_zone=time_zone)
+    log = _Log(strict=strict, dayfirst=dayfirst, decimal=decimal, encoding=encoding, time_zone=time_zone,
+               date_format=date_format)
     if isinstance(source, str) and source == "teaching":
         return _load_teaching(log)
     if isinstance(source, str) and source in ("cdnow", "cdnow_sample"):

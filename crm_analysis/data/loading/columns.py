@@ -67,6 +67,7 @@ class _Log:
     decimal: str | None = None
     encoding: str | None = None
     time_zone: str | None = None
+    date_format: str | None = None
     parts: list[pd.DataFrame] = field(default_factory=list)
     rejected: list[pd.DataFrame] = field(default_factory=list)
     report: LoadReport = field(default_factory=LoadReport)
@@ -158,7 +159,8 @@ def _typed(
         return text
     parser, what = _PARSERS[kind]
     if kind == "date":
-        out, decisions = read_dates(values, dayfirst=log.dayfirst, time_zone=log.time_zone)
+        out, decisions = read_dates(values, dayfirst=log.dayfirst, time_zone=log.time_zone,
+                                    date_format=log.date_format)
         for name, (value, how) in decisions.items():
             how = log.dayfirst_how if name == "date order" and how == "given" else how
             log.setting(f"{name} ({column})", value, how)
