@@ -10,6 +10,7 @@ small shared machine that is faster and the result is the same.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,9 +26,10 @@ from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from crm_analysis.core import i18n
 from crm_analysis.core.threads import single_thread
 
-__all__ = ["CustomerSegmenter", "bootstrap_stability", "choose_k", "select_k"]
+__all__ = ["CustomerSegmenter", "KChoice", "bootstrap_stability", "choose_k", "choose_k_widening", "select_k"]
 
 
 def _signed_log(values: np.ndarray) -> np.ndarray:
@@ -270,6 +272,102 @@ def choose_k(scores: pd.DataFrame) -> int:
     })
     mean_rank = ranks.mean(axis=1)
     return int(mean_rank[mean_rank == mean_rank.min()].index.min())
+
+@dataclass
+class KChoice:
+    """The number of clusters chosen, and whether the search range had to be (or should be) widened.
+
+    Attributes
+    ----------
+    k : int
+        The chosen number of clusters.
+    scores : pandas.DataFrame
+        :func:`select_k` output over every k tried (the widened range included).
+    asked : tuple of int
+        The range asked for, (smallest, largest).
+    at_edge : bool
+        The chosen k is still the largest (or smallest above 2) k tried: the range should be widened.
+    note : str or None
+        What was widened, or that the range should be, in the report language; None when k is interior.
+    """
+
+    k: int
+    scores: pd.DataFrame
+    asked: tuple[int, int]
+    at_edge: bool
+    note: str | None
+
+
+def choose_k_widening(
+    X: pd.DataFrame | np.ndarray,
+    k_values: Iterable[int] = range(2, 7),
+    *,
+    widen_to: int = 10,
+    lang: str | None = None,
+    **select_options: object,
+) -> KChoice:
+    """:func:`select_k` and :func:`choose_k`, widening the range when the vote lands on its edge.
+
+    A k chosen at the top of the range may only mean the range stopped too early, so the next k
+    is added and the vote repeated, up to ``widen_to``; a k chosen at the bottom (above 2) adds
+    the k below it, down to 2. When the choice is still at the edge of the widened range the
+    note says the range should be widened further (or that the criteria keep improving as tiny
+    clusters split off, a sign of no clear cluster structure).
+
+    Parameters
+    ----------
+    X : DataFrame or array
+        Raw features, as for :func:`select_k`.
+    k_values : iterable of int
+        The range asked for.
+    widen_to : int, default 10
+        Largest k tried when widening (stated in the note).
+    lang : {"en", "zh"}, optional
+        Language of the note.
+    **select_options
+        Passed to :func:`select_k` (``method``, ``random_state``, ``n_init``, ...).
+
+    Returns
+    -------
+    KChoice
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.concatenate([rng.normal(c, 0.05, (20, 2)) for c in range(5)])  # five clear clusters
+    >>> choice = choose_k_widening(X, range(2, 4), widen_to=8, n_init=2)
+    >>> choice.k, choice.at_edge, sorted(choice.scores.index)[-1] >= 5
+    (5, False, True)
+    """
+    asked = sorted(set(int(k) for k in k_values))
+    scores = select_k(X, asked, **select_options)  # type: ignore[arg-type]
+    k = choose_k(scores)
+    while True:
+        tried = sorted(scores.index)
+        if k == tried[-1] and k < widen_to:
+            extra = [k + 1]
+        elif k == tried[0] and k > 2:
+            extra = [k - 1]
+        else:
+            break
+        scores = pd.concat([scores, select_k(X, extra, **select_options)]).sort_index()  # type: ignore[arg-type]
+        k = choose_k(scores)
+    tried = sorted(scores.index)
+    at_edge = bool(k == tried[-1] or (k == tried[0] and k > 2))
+    note = None
+    if at_edge:
+        note = i18n.gettext("The chosen number of clusters, k = {k}, is at the edge of the range tried ({low}-{high}, "
+                            "widened from {a}-{b} up to the limit of {limit}): widen the range further, or read it as "
+                            "a sign that these data have no clear cluster structure (the criteria keep improving as "
+                            "small clusters split off).", lang).format(
+                                k=k, low=tried[0], high=tried[-1], a=asked[0], b=asked[-1], limit=widen_to)
+    elif tried != asked:
+        note = i18n.gettext("k = {first} was at the edge of the range asked for ({a}-{b}), so the range was widened "
+                            "to {low}-{high} (at most {limit}); the criteria now choose k = {k}.", lang).format(
+                                first=choose_k(scores.loc[asked]), a=asked[0], b=asked[-1], low=tried[0],
+                                high=tried[-1], limit=widen_to, k=k)
+    return KChoice(k=k, scores=scores, asked=(asked[0], asked[-1]), at_edge=at_edge, note=note)
+
 
 def bootstrap_stability(
     X: pd.DataFrame | np.ndarray,

@@ -14,7 +14,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from crm_analysis.models.clustering import CustomerSegmenter, choose_k, select_k
+from crm_analysis.models.clustering import CustomerSegmenter, choose_k, choose_k_widening, select_k
 
 SEED = 20231101
 
@@ -87,3 +87,33 @@ def test_bic_prefers_the_true_number_of_groups():
     X = blobs(1500)
     bic = {k: CustomerSegmenter(n_clusters=k, n_init=2, random_state=0).fit(X).bic(X) for k in (2, 3)}
     assert bic[3] < bic[2]
+
+
+
+def _blobs(n: int) -> np.ndarray:
+    centers = np.array([[0, 0], [10, 0], [0, 10], [10, 10], [5, 20], [20, 5]])[:n]
+    rng = np.random.default_rng(5)
+    return np.concatenate([rng.normal(c, 1.0, (60, 2)) for c in centers])
+
+
+def test_k_at_the_top_of_the_range_is_widened() -> None:
+    choice = choose_k_widening(_blobs(6), range(2, 4), widen_to=9, n_init=2)
+    assert choice.k == 6 and not choice.at_edge
+    assert choice.asked == (2, 3) and sorted(choice.scores.index) == [2, 3, 4, 5, 6, 7]
+    assert "widened" in choice.note and "k = 6" in choice.note
+
+
+def test_k_at_the_bottom_of_the_range_is_widened_down() -> None:
+    choice = choose_k_widening(_blobs(3), range(4, 6), widen_to=5, n_init=2)
+    assert choice.k == 3 and not choice.at_edge and min(choice.scores.index) == 2
+
+
+def test_k_still_at_the_edge_says_widen_further() -> None:
+    choice = choose_k_widening(_blobs(6), range(2, 4), widen_to=4, n_init=2)
+    assert choice.k == 4 and choice.at_edge
+    assert "widen the range further" in choice.note and "limit of 4" in choice.note
+
+
+def test_interior_k_needs_no_note() -> None:
+    choice = choose_k_widening(_blobs(3), range(2, 7), n_init=2)
+    assert choice.k == 3 and choice.note is None and sorted(choice.scores.index) == [2, 3, 4, 5, 6]
