@@ -14,7 +14,8 @@ The pieces, in the order a chapter uses them:
 - :mod:`~crm_analysis.segment.tables`: :func:`summarise_by`, :func:`rfm_segment_summary`,
   :func:`segments_table`; :mod:`~crm_analysis.segment.bases`, the course's four bases
   (细分依据: 地理, 人口, 行为, 价值): :func:`available_bases`, :func:`basis_summary`.
-- Clustering (聚类): :class:`CustomerSegmenter`, :func:`select_k`, :func:`choose_k`,
+- Clustering (聚类): :class:`CustomerSegmenter`, :func:`select_k`, :func:`choose_k` (:func:`choose_k_widening`
+  widens the range when k lands on its edge),
   :func:`bootstrap_stability` (:mod:`crm_analysis.models.clustering`); :func:`cluster_matrix`,
   :func:`cluster_profiles`, :func:`name_clusters`, :func:`raw_rfm_kmeans`, :func:`truth_agreement`
   (:mod:`~crm_analysis.segment.clusters`).
@@ -43,7 +44,13 @@ E                 212          hibernating
 from __future__ import annotations
 
 from crm_analysis.features.abc import abc_tiers, concentration, lorenz_curve, plot_pareto
-from crm_analysis.models.clustering import CustomerSegmenter, bootstrap_stability, choose_k, select_k
+from crm_analysis.models.clustering import (
+    CustomerSegmenter,
+    bootstrap_stability,
+    choose_k,
+    choose_k_widening,
+    select_k,
+)
 from crm_analysis.segment.bases import BASES, BASIS_TITLES, available_bases, basis_summary
 from crm_analysis.segment.clusters import (
     CLUSTER_FEATURES,
@@ -87,6 +94,7 @@ __all__ = [
     "basis_summary",
     "bootstrap_stability",
     "choose_k",
+    "choose_k_widening",
     "cluster_matrix",
     "cluster_profiles",
     "concentration",
