@@ -101,6 +101,22 @@ class LoadReport:
         rows = [(f.file, k, v, how) for f in self.files for k, (v, how) in f.settings.items()]
         return pd.DataFrame(rows, columns=["file", "setting", "value", "how"], dtype="string")
 
+    def files_frame(self) -> pd.DataFrame:
+        """One row per file: file, lines_read, rows_quarantined (while reading), notes; then one row per
+        file or sheet not used, with the reason in ``notes``.
+
+        Examples
+        --------
+        >>> LoadReport([FileReport("t.csv", lines_read=8, rows_quarantined=5)]).files_frame().values.tolist()
+        [['t.csv', 8, 5, '']]
+        """
+        rows = [(f.file, f.lines_read, f.rows_quarantined, "; ".join(f.notes)) for f in self.files]
+        rows += [(what, 0, 0, f"not used: {why}") for what, why in self.not_used]
+        rows += [(f"{f.file}: {what}", 0, 0, f"not used: {why}") for f in self.files for what, why in f.not_used]
+        return pd.DataFrame(rows, columns=["file", "lines_read", "rows_quarantined", "notes"]).astype(
+            {"file": "string", "notes": "string"}
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (for ``run.json`` and the hand-off between chapters)."""
         return {
