@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crm_analysis import __version__
+from crm_analysis.app import writeback
 from crm_analysis.app.runner import RunError, parse_value, run_report
 from crm_analysis.app.teaching import write_student_notebooks
 from crm_analysis.core import paths
@@ -80,7 +81,9 @@ def _add_run(subparsers: Any) -> None:
         "executed notebooks, HTML reports, index.html, tables/ and run.json into a new folder.",
     )
     p.add_argument(
-        "--data", default="teaching", metavar="SOURCE", help='"teaching" (default), "cdnow", a folder or a file'
+        "--data", default="teaching", metavar="SOURCE",
+        help='"teaching" (default), "cdnow", a folder, a file, or a database URL (sqlite:///crm.db, '
+        'postgresql+psycopg://user@host/db)',
     )
     p.add_argument(
         "--as-of", default=None, metavar="DATE", help="analysis date, ISO (default: the day after the last transaction)"
@@ -116,15 +119,25 @@ def _add_run(subparsers: Any) -> None:
         help="where the chapter notebooks are (default: %(default)s)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or status lines")
+    p.add_argument("--mapping", default=None, metavar="TOML",
+                   help="for a database URL: which table, view or query gives each canonical table")
+    p.add_argument("--write-back", action="store_true",
+                   help="for a database URL: write the run and its customer results into crm_runs and "
+                   "crm_customer_results (one transaction)")
+    p.add_argument("--write-back-prefix", default="crm_", metavar="PREFIX", help="table prefix for --write-back")
     p.set_defaults(func=_cmd_run)
 
 
 def _cmd_run(args: argparse.Namespace, err: TextIO) -> int:
 
     params = {name: parse_value(value) for name, value in args.parameter}
+    if args.write_back and not writeback.is_sql_url(args.data):
+        raise CommandError("--write-back needs --data to be a database URL")
+    # a password in the URL and the mapping file reach the chapters through the environment, never as parameters
+    data = writeback.database_source(args.data, args.mapping)
     try:
         result = run_report(
-            data_source=args.data,
+            data_source=data,
             as_of=args.as_of,
             out_dir=args.out,
             chapters=args.chapters,
@@ -136,6 +149,14 @@ def _cmd_run(args: argparse.Namespace, err: TextIO) -> int:
     except RunError as exc:
         raise CommandError(str(exc)) from exc
     print(f"report: {result.index_html}", file=err)
+    if args.write_back:
+        try:
+            rows = writeback.write_back_run(data, result.run_json, prefix=args.write_back_prefix)
+            print(f"write-back: {rows:,} customer result(s) of run {result.out_dir.name} into "
+                  f"{writeback.mask_url(data)}", file=err)
+        except writeback.CRMDataError as exc:
+            print(f"{PROG}: write-back failed: {exc}", file=err)
+            return EXIT_FAILED
     if result.ok:
         return EXIT_OK
     for chapter in result.failed:

@@ -50,6 +50,7 @@ from crm_analysis.app.runjson import (
 from crm_analysis.core import handoff, paths
 from crm_analysis.data.cleaning import clean
 from crm_analysis.data.loading import load
+from crm_analysis.data.sql import is_sql_url, mask_url
 
 CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
 BUILTIN_SOURCES: dict[str, Path] = {"teaching": paths.TEACHING_DIR, "cdnow": paths.CDNOW_DIR}
@@ -197,6 +198,8 @@ def resolve_data_source(data_source: str | Path) -> tuple[str, Path | None]:
     crm_analysis.app.runner.RunError: data source 'no/such/file.csv' is neither a built-in ...
     """
     text = str(data_source)
+    if is_sql_url(text):  # a database: read by the loader (the password never in the URL passed here)
+        return mask_url(text), None
     if text in BUILTIN_SOURCES:
         folder = BUILTIN_SOURCES[text]
         return text, folder if folder.exists() else None

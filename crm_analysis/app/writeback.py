@@ -16,51 +16,30 @@ PostgreSQL rows go through ``COPY`` (psycopg 3), other databases through ``execu
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
+from crm_analysis.core import handoff
 from crm_analysis.core.errors import CRMDataError
-from crm_analysis.data.sql import make_engine, mask_url
-
-#: Result columns and their SQL types, in table order (after run_id and customer_id).
-RESULT_COLUMNS: dict[str, Any] = {
-    "r_score": sa.Integer, "f_score": sa.Integer, "m_score": sa.Integer, "rfm_segment": sa.String(64),
-    "abc_tier": sa.String(8), "cluster": sa.Integer, "churn_probability": sa.Float, "churn_reason": sa.String(64),
-    "churn_reason_source": sa.String(16), "p_alive": sa.Float, "clv": sa.Float, "value_tier": sa.String(32),
-    "service_level": sa.String(32),
-}
+from crm_analysis.data.sql import (
+    MAPPING_ENV,
+    PASSWORD_ENV,
+    RESULT_COLUMNS,
+    is_sql_url,
+    make_engine,
+    mask_url,
+    read_results,
+    result_tables,
+    split_password,
+)
 
 #: Columns that would carry personal data; refused in the results.
 PERSONAL = ("name", "phone", "email", "id_number", "birth_date", "address")
-
-
-def result_tables(prefix: str = "crm_", schema: str | None = None) -> tuple[sa.Table, sa.Table]:
-    """The ``runs`` and ``customer_results`` tables (SQLAlchemy Core) under ``prefix`` and ``schema``.
-
-    Examples
-    --------
-    >>> runs, results = result_tables("shop_")
-    >>> runs.name, results.name, results.c.clv.type.python_type.__name__
-    ('shop_runs', 'shop_customer_results', 'float')
-    """
-    metadata = sa.MetaData(schema=schema)
-    runs = sa.Table(
-        f"{prefix}runs", metadata,
-        sa.Column("run_id", sa.String(64), primary_key=True), sa.Column("as_of", sa.Date),
-        sa.Column("data_sha256", sa.String(64)), sa.Column("parameters", sa.Text),
-        sa.Column("status", sa.String(16), nullable=False), sa.Column("error", sa.Text),
-        sa.Column("started", sa.DateTime), sa.Column("finished", sa.DateTime),
-    )
-    results = sa.Table(
-        f"{prefix}customer_results", metadata,
-        sa.Column("run_id", sa.String(64), sa.ForeignKey(runs.c.run_id), primary_key=True),
-        sa.Column("customer_id", sa.String(64), primary_key=True),
-        *(sa.Column(name, kind) for name, kind in RESULT_COLUMNS.items()),
-    )
-    return runs, results
 
 
 def _rows(results: pd.DataFrame, run_id: str) -> list[tuple[Any, ...]]:
@@ -175,38 +154,70 @@ def write_back(
     return len(rows)
 
 
-def read_results(url: str, *, run_id: str | None = None, prefix: str = "crm_", schema: str | None = None,
-                 status: str = "ok") -> pd.DataFrame:
-    """The customer results in the database, joined to their run (``as_of``, ``finished``), oldest run first.
+def database_source(source: str, mapping: str | Path | None = None) -> str:
+    """For ``crm-analysis run --data <url>``: the URL without its password, the password and the mapping file
+    passed to the chapters through the environment (:data:`~crm_analysis.data.sql.PASSWORD_ENV`,
+    :data:`~crm_analysis.data.sql.MAPPING_ENV`), so no notebook parameter, ``run.json`` or log holds them.
+    Any other source is returned as it is.
 
-    Parameters
-    ----------
-    url : str
-        The database.
-    run_id : str, optional
-        Only this run.
-    prefix, schema : str
-        As in :func:`write_back`.
-    status : str
-        Only runs with this status.
+    Examples
+    --------
+    >>> database_source("teaching")
+    'teaching'
+    >>> database_source("postgresql+psycopg://ana:s3cret@db/crm"), os.environ.pop(PASSWORD_ENV)
+    ('postgresql+psycopg://ana@db/crm', 's3cret')
+    """
+    if not is_sql_url(source):
+        return source
+    url, password = split_password(source)
+    if password is not None:
+        os.environ[PASSWORD_ENV] = password
+    if mapping is not None:
+        os.environ[MAPPING_ENV] = str(Path(mapping).expanduser().resolve())
+    return url
+
+
+def run_results(run_dir: str | Path, source: str) -> pd.DataFrame | None:
+    """The per-customer results the chapters of a run handed on (segments, churn scores, customer value),
+    joined on customer id; None when no chapter published any.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> run_results(tempfile.mkdtemp(), "teaching") is None
+    True
+    """
+    parts = [fetched.frame for name in ("segments", "churn_scores", "customer_value")
+             if (fetched := handoff.fetch(name, run_dir, source=source)).available]
+    if not parts:
+        return None
+    joined = pd.concat(parts, axis=1, join="outer")
+    return joined[[c for c in joined.columns if c in RESULT_COLUMNS]]
+
+
+def write_back_run(url: str, run_json: str | Path, *, prefix: str = "crm_", schema: str | None = None) -> int:
+    """Write a finished run (its ``run.json`` and hand-off results) back into the database at ``url``.
+
+    The run id is the run folder's name; a run with a failed chapter writes only its ``runs`` row
+    (status ``failed``, the failed chapters as the error).
 
     Returns
     -------
-    pandas.DataFrame
-        ``run_id``, ``as_of``, ``finished``, ``customer_id`` and :data:`RESULT_COLUMNS`.
+    int
+        Result rows written.
     """
-    runs, table = result_tables(prefix, schema)
-    query = (sa.select(table.c.run_id, runs.c.as_of, runs.c.finished, *[c for c in table.columns if c.name != "run_id"])
-             .join(runs, runs.c.run_id == table.c.run_id).where(runs.c.status == status)
-             .order_by(runs.c.finished, runs.c.run_id, table.c.customer_id))
-    if run_id is not None:
-        query = query.where(table.c.run_id == run_id)
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            return pd.read_sql_query(query, connection)
-    finally:
-        engine.dispose()
+    record = json.loads(Path(run_json).read_text(encoding="utf-8"))
+    run_dir = Path(run_json).parent
+    failed = record.get("failed") or record.get("not_run")
+    results = run_results(run_dir, f"database {mask_url(url)}")
+    parameters = {k: v for k, v in record.get("parameters", {}).items() if k not in ("output_dir",)}
+    return write_back(
+        url, run_id=run_dir.name, status="failed" if failed or not record.get("ok") else "ok", results=results,
+        as_of=record.get("as_of"), data_sha256=record.get("data_sha256"), parameters=parameters,
+        started=record.get("started"), finished=record.get("finished"),
+        error=f"chapter(s) failed or not run: {', '.join(failed)}" if failed else None, prefix=prefix, schema=schema,
+    )
 
 
-__all__ = ["PERSONAL", "RESULT_COLUMNS", "read_results", "result_tables", "write_back"]
+__all__ = ["PERSONAL", "RESULT_COLUMNS", "database_source", "read_results", "result_tables", "run_results",
+           "write_back", "write_back_run"]

@@ -22,8 +22,10 @@ header (the first row is 2): by an integer ``source_row`` column when the result
 can name a key or line column of your own as ``source_row``), else
 in the order of the table's primary key (or the database's order for a query without ``ORDER BY``).
 
-Credentials come from the URL, the environment (``PGPASSWORD``) or ``~/.pgpass`` (libpq reads both);
-every URL this package shows goes through :func:`mask_url`.
+Credentials come from the URL, the environment (:data:`PASSWORD_ENV`, or ``PGPASSWORD``) or ``~/.pgpass``
+(libpq reads both); every URL this package shows goes through :func:`mask_url`. ``crm-analysis run`` moves a
+password out of the URL into :data:`PASSWORD_ENV` and a mapping file into :data:`MAPPING_ENV` before the
+chapters start, so neither the notebooks' parameters nor ``run.json`` carry them.
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb", "mssql", 
 
 #: Tables of the truth of generated data, by :class:`~crm_analysis.core.crmdata.Truth` field.
 TRUTH_SQL_TABLES = {"customers": "truth_customers", "defects": "truth_defects"}
+
+#: Environment variable holding the database password when the URL has none.
+PASSWORD_ENV = "CRM_ANALYSIS_DB_PASSWORD"
+#: Environment variable naming the mapping file when ``load`` is given none (set by ``crm-analysis run``).
+MAPPING_ENV = "CRM_ANALYSIS_DB_MAPPING"
 
 _QUERY_START = ("select", "with", "(")
 
@@ -105,7 +112,25 @@ def make_engine(url: str | sa.URL) -> sa.Engine:
         raise CRMDataError(f"{mask_url(url)}: not a database URL ({type(error).__name__})") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.password is None and os.environ.get(PASSWORD_ENV):
+        parsed = parsed.set(password=os.environ[PASSWORD_ENV])
     return sa.create_engine(parsed)
+
+
+def split_password(url: str) -> tuple[str, str | None]:
+    """The URL without its password, and the password (to pass through :data:`PASSWORD_ENV`).
+
+    Examples
+    --------
+    >>> split_password("postgresql+psycopg://ana:s3cret@db/crm")
+    ('postgresql+psycopg://ana@db/crm', 's3cret')
+    """
+    parsed = sa.make_url(url)
+    if parsed.password is None:
+        return url, None
+    bare = sa.URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database,
+                         parsed.query)
+    return bare.render_as_string(hide_password=False), parsed.password
 
 
 def read_mapping(mapping: str | Path | Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
@@ -268,7 +293,7 @@ def load_sql(
     True
     """
     shown = mask_url(url)
-    specs_given = read_mapping(mapping)
+    specs_given = read_mapping(mapping if mapping is not None else os.environ.get(MAPPING_ENV) or None)
     log = _Log(strict=strict, dayfirst=dayfirst, decimal=decimal)
     engine = make_engine(url)
     tables, files, truth = {}, {}, {}
@@ -287,7 +312,8 @@ def load_sql(
                 tables[table] = _canonical_table(_drop_blank(frame, log), table, where, log)
                 files[table] = where
     except sa.exc.OperationalError as error:
-        reason = str(error.orig or error).splitlines()[0].replace(str(sa.make_url(url).password or "\0"), "***")
+        secret = sa.make_url(url).password or os.environ.get(PASSWORD_ENV) or "\0"
+        reason = str(error.orig or error).splitlines()[0].replace(str(secret), "***")
         raise CRMDataError(f"{shown}: cannot read the database ({reason})") from None
     finally:
         engine.dispose()
@@ -298,6 +324,78 @@ def load_sql(
     if set(truth) == set(TRUTH_SQL_TABLES.values()):
         from_truth = Truth(customers=truth["truth_customers"], defects=truth["truth_defects"])
     return _result(log, **tables, truth=from_truth, source=f"database {shown}", source_files=files)
+
+
+# ----------------------------------------------------------------- results written back (crm-analysis run --write-back)
+#: Result columns and their SQL types, in table order (after run_id and customer_id).
+RESULT_COLUMNS: dict[str, Any] = {
+    "r_score": sa.Integer, "f_score": sa.Integer, "m_score": sa.Integer, "rfm_segment": sa.String(64),
+    "abc_tier": sa.String(8), "cluster": sa.Integer, "churn_probability": sa.Float, "churn_reason": sa.String(64),
+    "churn_reason_source": sa.String(16), "p_alive": sa.Float, "clv": sa.Float, "value_tier": sa.String(32),
+    "service_level": sa.String(32),
+}
+
+def result_tables(prefix: str = "crm_", schema: str | None = None) -> tuple[sa.Table, sa.Table]:
+    """The ``runs`` and ``customer_results`` tables (SQLAlchemy Core) under ``prefix`` and ``schema``.
+
+    Examples
+    --------
+    >>> runs, results = result_tables("shop_")
+    >>> runs.name, results.name, results.c.clv.type.python_type.__name__
+    ('shop_runs', 'shop_customer_results', 'float')
+    """
+    metadata = sa.MetaData(schema=schema)
+    runs = sa.Table(
+        f"{prefix}runs", metadata,
+        sa.Column("run_id", sa.String(64), primary_key=True), sa.Column("as_of", sa.Date),
+        sa.Column("data_sha256", sa.String(64)), sa.Column("parameters", sa.Text),
+        sa.Column("status", sa.String(16), nullable=False), sa.Column("error", sa.Text),
+        sa.Column("started", sa.DateTime), sa.Column("finished", sa.DateTime),
+    )
+    results = sa.Table(
+        f"{prefix}customer_results", metadata,
+        sa.Column("run_id", sa.String(64), sa.ForeignKey(runs.c.run_id), primary_key=True),
+        sa.Column("customer_id", sa.String(64), primary_key=True),
+        *(sa.Column(name, kind) for name, kind in RESULT_COLUMNS.items()),
+    )
+    return runs, results
+
+
+def read_results(url: str, *, run_id: str | None = None, prefix: str = "crm_", schema: str | None = None,
+                 status: str = "ok") -> pd.DataFrame:
+    """The customer results in the database, joined to their run (``as_of``, ``finished``), oldest run first.
+
+    Parameters
+    ----------
+    url : str
+        The database.
+    run_id : str, optional
+        Only this run.
+    prefix, schema : str
+        As in :func:`crm_analysis.app.writeback.write_back`.
+    status : str
+        Only runs with this status.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``run_id``, ``as_of``, ``finished``, ``customer_id`` and :data:`RESULT_COLUMNS` (no rows when
+        nothing was written back yet).
+    """
+    runs, table = result_tables(prefix, schema)
+    query = (sa.select(table.c.run_id, runs.c.as_of, runs.c.finished, *[c for c in table.columns if c.name != "run_id"])
+             .join(runs, runs.c.run_id == table.c.run_id).where(runs.c.status == status)
+             .order_by(runs.c.finished, runs.c.run_id, table.c.customer_id))
+    if run_id is not None:
+        query = query.where(table.c.run_id == run_id)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table(table.name, schema=schema):  # nothing written back yet
+                return pd.DataFrame(columns=["run_id", "as_of", "finished", "customer_id", *RESULT_COLUMNS])
+            return pd.read_sql_query(query, connection)
+    finally:
+        engine.dispose()
 
 
 def password_of(url: str) -> str | None:
@@ -312,6 +410,9 @@ def password_of(url: str) -> str | None:
 
 
 __all__ = [
+    "MAPPING_ENV",
+    "PASSWORD_ENV",
+    "RESULT_COLUMNS",
     "SQL_SCHEMES",
     "TRUTH_SQL_TABLES",
     "is_sql_url",
@@ -320,4 +421,7 @@ __all__ = [
     "mask_url",
     "password_of",
     "read_mapping",
+    "read_results",
+    "result_tables",
+    "split_password",
 ]

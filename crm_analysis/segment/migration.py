@@ -13,10 +13,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from crm_analysis.data.sql import read_results
 from crm_analysis.features.abc import abc_tiers
 from crm_analysis.segment.rfm import rfm_scores
 
-__all__ = ["NOT_YET", "migration_matrix", "movement_summary", "segment_snapshot"]
+__all__ = ["NOT_YET", "migration_matrix", "movement_summary", "previous_segments", "segment_snapshot"]
 
 #: The row of customers who had not bought yet at the first date.
 NOT_YET = "(not yet a customer)"
@@ -111,3 +112,44 @@ def movement_summary(before: pd.Series, after: pd.Series, order: Sequence[str]) 
         "slipped": int((known["after"] > known["before"]).sum()),
         "new": int(joined["before"].isna().sum()),
     })
+
+
+def previous_segments(url: str, *, before_run: str | None = None, column: str = "rfm_segment",
+                      prefix: str = "crm_") -> tuple[pd.Series, str | None]:
+    """Each customer's segment in the latest successful run written back to the CRM database.
+
+    ``crm-analysis run --write-back`` keeps every run's results (``crm_customer_results``), so the
+    migration from the last run to this one needs no CSV of the earlier segments.
+
+    Parameters
+    ----------
+    url : str
+        The database (SQLAlchemy URL).
+    before_run : str, optional
+        Ignore this run and the ones written after it (the run being made now).
+    column : str, default "rfm_segment"
+        The state to compare (``rfm_segment``, ``abc_tier``, ``value_tier``, ...).
+    prefix : str
+        The write-back table prefix.
+
+    Returns
+    -------
+    (pandas.Series, str or None)
+        The state by customer id (empty when there is no earlier run) and the run id it comes from.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "crm.db")
+    >>> previous_segments(url)
+    (Series([], Name: rfm_segment, dtype: string), None)
+    """
+    results = read_results(url, prefix=prefix)
+    runs = list(dict.fromkeys(results["run_id"]))
+    if before_run is not None and before_run in runs:
+        runs = runs[: runs.index(before_run)]
+    if not runs:
+        return pd.Series(dtype="string", name=column), None
+    last = results[results["run_id"] == runs[-1]]
+    return pd.Series(last[column].to_numpy(), index=last["customer_id"].to_numpy(), name=column,
+                     dtype="string"), runs[-1]
