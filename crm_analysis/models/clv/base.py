@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -12,7 +13,7 @@ from scipy import optimize
 from scipy.special import zeta
 
 from crm_analysis.core.threads import single_thread
-from crm_analysis.models.clv._inputs import ArrayLike
+from crm_analysis.models.clv._inputs import ArrayLike, _compress, _validate_rfm, _validate_weights
 
 
 class ConvergenceWarning(UserWarning):
@@ -372,6 +373,12 @@ def log_scale_interval(value: ArrayLike, standard_error: ArrayLike, z: float = 1
     return value / factor, value * factor
 
 
+def _total_loglik(theta: np.ndarray, per_customer: Callable[..., np.ndarray], x: np.ndarray, t_x: np.ndarray,
+                  age: np.ndarray, w: np.ndarray) -> float:
+    """Weighted log-likelihood at log-parameters ``theta`` of a per-customer log-likelihood."""
+    return _dot(w, per_customer(tuple(np.exp(theta)), x, t_x, age))
+
+
 class _BaseModel:
     """Shared fit bookkeeping: parameters, summary, lazy standard errors and the not-fitted check."""
 
@@ -466,6 +473,37 @@ class _BaseModel:
         self.converged_ = bool(ok) and not problems
         if ok and problems:
             warnings.warn(f"{type(self).__name__}: {self.status_}", ConvergenceWarning, stacklevel=3)
+
+    def _fit_numerically(
+        self, per_customer: Callable[..., np.ndarray], frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
+        weights: ArrayLike | None, *, time_params: tuple[bool, ...], model: str,
+    ) -> None:
+        """Maximum likelihood with a numerical gradient (L-BFGS-B) and Hessian, on distinct rows.
+
+        ``per_customer(params, x, t_x, T)`` is the per-customer log-likelihood (a module-level
+        function, so the fitted model pickles); ``time_params`` marks the parameters in units of
+        time (rescaled so that the longest T is 10 during the fit).
+        """
+        x, t_x, age = _validate_rfm(frequency, recency, T)
+        w = _validate_weights(weights, len(x))
+        scale = 10.0 / max(float(age.max()), 1e-12)
+        data, w = _compress({"x": x, "t_x": t_x * scale, "T": age * scale}, w)
+        total = float(w.sum())
+        loglik = functools.partial(_total_loglik, per_customer=per_customer, x=data["x"], t_x=data["t_x"],
+                                   age=data["T"], w=w)
+
+        def objective(theta: np.ndarray) -> float:
+            ll = loglik(theta)
+            return -ll / total if np.isfinite(ll) else 1e10
+
+        result, ok = _minimise(objective, np.zeros(len(time_params)), jac=False, maxiter=self.maxiter, tol=self.tol,
+                               model=model)
+        unit = np.where(np.array(time_params), 1.0 / scale, 1.0)
+        hess = _negative_hessian_numeric(loglik, result.x)
+        errors = functools.partial(_errors_from_hessian, hess, result.x, unit)
+        params = np.exp(result.x) * unit
+        ll = _dot(w, per_customer(tuple(params), data["x"], data["t_x"] / scale, data["T"] / scale))
+        self._store(params, errors, ll, total, ok, theta=result.x, hess_log=hess)
 
     def summary(self) -> pd.DataFrame:
         """Parameters with standard errors and 95% intervals on the log scale.

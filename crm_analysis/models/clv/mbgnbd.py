@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import ClassVar
 
 import numpy as np
@@ -10,14 +9,12 @@ from scipy.special import betaln, expit, gammaln
 
 from crm_analysis.models.clv._inputs import (
     ArrayLike,
-    _compress,
     _elapsed,
     _first_input,
     _validate_rfm,
-    _validate_weights,
     _wrap,
 )
-from crm_analysis.models.clv.base import _BaseModel, _dot, _errors_from_hessian, _minimise, _negative_hessian_numeric
+from crm_analysis.models.clv.base import _BaseModel
 from crm_analysis.models.clv.bgnbd import BG_MEANINGS, _bgnbd_alive_purchases
 
 
@@ -35,11 +32,6 @@ def _mbg_loglik(params: tuple[float, float, float, float], x: np.ndarray, t_x: n
     alive = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * np.log(alpha + age)
              + betaln(a, b + x + 1.0) - betaln(a, b))
     return alive + np.logaddexp(0.0, _mbg_log_odds_dead(params, x, t_x, age))
-
-
-def _mbg_total_loglik(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray, w: np.ndarray) -> float:
-    """Weighted MBG/NBD log-likelihood at log-parameters ``theta``."""
-    return _dot(w, _mbg_loglik(tuple(np.exp(theta)), x, t_x, age))
 
 
 class ModifiedBetaGeoModel(_BaseModel):
@@ -93,25 +85,8 @@ class ModifiedBetaGeoModel(_BaseModel):
         crm_analysis.core.errors.CRMDataError
             If the inputs are invalid.
         """
-        x, t_x, age = _validate_rfm(frequency, recency, T)
-        w = _validate_weights(weights, len(x))
-        scale = 10.0 / max(float(age.max()), 1e-12)
-        data, w = _compress({"x": x, "t_x": t_x * scale, "T": age * scale}, w)
-        total = float(w.sum())
-        loglik = functools.partial(_mbg_total_loglik, x=data["x"], t_x=data["t_x"], age=data["T"], w=w)
-
-        def objective(theta: np.ndarray) -> float:
-            ll = loglik(theta)
-            return -ll / total if np.isfinite(ll) else 1e10
-
-        result, ok = _minimise(objective, np.zeros(4), jac=False, maxiter=self.maxiter, tol=self.tol,
-                               model="MBG/NBD")
-        unit = np.array([1.0, 1.0 / scale, 1.0, 1.0])
-        hess = _negative_hessian_numeric(loglik, result.x)
-        errors = functools.partial(_errors_from_hessian, hess, result.x, unit)
-        params = np.exp(result.x) * unit
-        ll = _dot(w, _mbg_loglik(tuple(params), data["x"], data["t_x"] / scale, data["T"] / scale))
-        self._store(params, errors, ll, total, ok, theta=result.x, hess_log=hess)
+        self._fit_numerically(_mbg_loglik, frequency, recency, T, weights,
+                              time_params=(False, True, False, False), model="MBG/NBD")
         return self
 
     def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import ClassVar
 
 import numpy as np
@@ -10,19 +9,13 @@ from scipy.special import expit, gammaln, hyp2f1
 
 from crm_analysis.models.clv._inputs import (
     ArrayLike,
-    _compress,
     _elapsed,
     _first_input,
     _validate_rfm,
-    _validate_weights,
     _wrap,
 )
 from crm_analysis.models.clv.base import (
     _BaseModel,
-    _dot,
-    _errors_from_hessian,
-    _minimise,
-    _negative_hessian_numeric,
 )
 
 
@@ -64,12 +57,6 @@ def _pareto_loglik(params: tuple[float, float, float, float], x: np.ndarray, t_x
     alive_term = -(r + x) * np.log(alpha + age) - s * np.log(beta + age)
     dead_term = np.log(s) - np.log(r + s + x) + _pareto_log_a0(params, x, t_x, age)
     return head + np.logaddexp(alive_term, dead_term)
-
-
-def _pareto_total_loglik(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray,
-                         w: np.ndarray) -> float:
-    """Weighted Pareto/NBD log-likelihood at log-parameters ``theta``."""
-    return _dot(w, _pareto_loglik(tuple(np.exp(theta)), x, t_x, age))
 
 
 class ParetoNBDModel(_BaseModel):
@@ -125,25 +112,8 @@ class ParetoNBDModel(_BaseModel):
         crm_analysis.core.errors.CRMDataError
             If the inputs are invalid.
         """
-        x, t_x, age = _validate_rfm(frequency, recency, T)
-        w = _validate_weights(weights, len(x))
-        scale = 10.0 / max(age.max(), 1e-12)
-        data, w = _compress({"x": x, "t_x": t_x * scale, "T": age * scale}, w)
-        total = w.sum()
-        loglik = functools.partial(_pareto_total_loglik, x=data["x"], t_x=data["t_x"], age=data["T"], w=w)
-
-        def objective(theta: np.ndarray) -> float:
-            ll = loglik(theta)
-            return -ll / total if np.isfinite(ll) else 1e10
-
-        result, ok = _minimise(objective, np.zeros(4), jac=False, maxiter=self.maxiter, tol=self.tol,
-                               model="Pareto/NBD")
-        unit = np.array([1.0, 1.0 / scale, 1.0, 1.0 / scale])
-        hess = _negative_hessian_numeric(loglik, result.x)
-        errors = functools.partial(_errors_from_hessian, hess, result.x, unit)
-        params = np.exp(result.x) * unit
-        ll = _dot(w, _pareto_loglik(tuple(params), data["x"], data["t_x"] / scale, data["T"] / scale))
-        self._store(params, errors, ll, total, ok, theta=result.x, hess_log=hess)
+        self._fit_numerically(_pareto_loglik, frequency, recency, T, weights,
+                              time_params=(False, True, False, True), model="Pareto/NBD")
         return self
 
     def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
