@@ -7,8 +7,11 @@ kernels' import path; :func:`execute_chapter` runs a chapter and records its sta
 from __future__ import annotations
 
 import ast
+import contextlib
+import copy
 import logging
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,12 +20,17 @@ from typing import Any
 
 import nbformat
 import papermill
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
 from papermill.exceptions import PapermillExecutionError
 
 from crm_analysis.app.runjson import ChapterResult
-from crm_analysis.core import paths
+from crm_analysis.core import i18n, paths
+from crm_analysis.data import privacy
 
 KERNEL_NAME = "python3"
+#: The kernels' own stderr, in the run folder (kept out of the terminal and the cron log).
+KERNEL_LOG = "kernels.log"
 
 
 def declared_parameters(notebook: str | Path) -> set[str]:
@@ -99,6 +107,20 @@ def kernel_environment() -> Iterator[None]:
             os.environ["PYTHONPATH"] = old
 
 
+class _LoggedKernelManager(AsyncKernelManager):
+    """A kernel whose own stderr (start-up warnings, a dying kernel's messages) goes to a log file in
+    the run folder instead of the terminal or the cron log; the cells' output is in the notebook."""
+
+    log_path: Path | None = None
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        if self.log_path is not None and "stderr" not in kw:
+            with contextlib.suppress(OSError), open(self.log_path, "ab") as log:
+                kw["stderr"] = log  # the kernel inherits the descriptor; ours closes after the launch
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+
 def execute_chapter(chapter: ChapterResult, params: dict[str, Any], cwd: Path, progress: bool) -> None:
     """Execute one chapter with papermill; record status, seconds and error on ``chapter``.
 
@@ -113,6 +135,12 @@ def execute_chapter(chapter: ChapterResult, params: dict[str, Any], cwd: Path, p
     progress : bool
         Show papermill's per-cell progress bar.
 
+    Notes
+    -----
+    A failure is recorded, never raised: the error (and the failed cell's traceback) with personal
+    data masked unless ``params["show_pii"]`` is True. A SIGINT or SIGTERM (``KeyboardInterrupt``)
+    is not caught: the runner records the chapter as interrupted.
+
     Examples
     --------
     >>> import tempfile
@@ -123,6 +151,9 @@ def execute_chapter(chapter: ChapterResult, params: dict[str, Any], cwd: Path, p
     'failed'
     """
     start = time.perf_counter()
+    show_pii = params.get("show_pii") is True
+    log = chapter.notebook.parent / KERNEL_LOG
+    manager = type("ChapterKernelManager", (_LoggedKernelManager,), {"log_path": log})
     try:
         papermill.execute_notebook(
             str(chapter.source),
@@ -132,12 +163,86 @@ def execute_chapter(chapter: ChapterResult, params: dict[str, Any], cwd: Path, p
             language="python",
             cwd=str(cwd),
             progress_bar=progress,
+            kernel_manager_class=manager,
         )
     except PapermillExecutionError as exc:
-        chapter.status, chapter.error = "failed", f"{exc.ename}: {exc.evalue}"
-    except Exception as exc:  # kernel died, invalid notebook...: the other chapters still run
-        chapter.status, chapter.error = "failed", f"{type(exc).__name__}: {exc}"
+        chapter.status, chapter.error = "failed", privacy.mask_text(f"{exc.ename}: {exc.evalue}", show_pii=show_pii)
+        chapter.traceback = privacy.mask_text(_ANSI.sub("", "\n".join(exc.traceback or [])), show_pii=show_pii)
+    except DeadKernelError as exc:  # e.g. killed by the kernel's out-of-memory killer
+        chapter.status = "failed"
+        chapter.error = f"DeadKernelError: the chapter's kernel died (killed, often for lack of memory): {exc}"
+    except Exception as exc:  # invalid notebook, unwritable folder...: the other chapters still run
+        chapter.status = "failed"
+        chapter.error = privacy.mask_text(f"{type(exc).__name__}: {exc}", show_pii=show_pii)
     chapter.seconds = time.perf_counter() - start
 
 
-__all__ = ["KERNEL_NAME", "declared_parameters", "execute_chapter", "kernel_environment"]
+def reader_notebook(nb: nbformat.NotebookNode, *, show_pii: bool = False) -> nbformat.NotebookNode:
+    """The executed notebook as the reader's page shows it: no tracebacks, no personal data.
+
+    Each error output becomes a short message saying what failed and what to do (the traceback
+    stays in the executed notebook and in ``run.json``); papermill's banner cells pointing at the
+    failing cell go; every text output is passed through
+    :func:`crm_analysis.data.privacy.mask_text` unless ``show_pii``. Images are left as they are.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        An executed notebook (not changed).
+    show_pii : bool, default False
+        Leave personal data in the text outputs.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        A changed copy.
+
+    Examples
+    --------
+    >>> cell = nbformat.v4.new_code_cell("1/0")
+    >>> cell.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+    ...                                        traceback=["File /home/me/x.py, line 1", "1/0"])]
+    >>> page = reader_notebook(nbformat.v4.new_notebook(cells=[cell]))
+    >>> text = page.cells[0].outputs[0]["data"]["text/markdown"]
+    >>> "ZeroDivisionError: division by zero" in text, "/home/me" in text
+    (True, False)
+    """
+    page = copy.deepcopy(nb)
+    page.cells = [c for c in page.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    for cell in page.cells:
+        if cell.cell_type == "markdown":
+            cell.source = privacy.mask_text(cell.source, show_pii=show_pii)
+            continue
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                output = nbformat.v4.new_output("display_data", data={"text/markdown": _failure_message(
+                    privacy.mask_text(f"{output.ename}: {output.evalue}", show_pii=show_pii))})
+            elif output.output_type == "stream":
+                output.text = privacy.mask_text(output.text, show_pii=show_pii)
+            elif "data" in output:
+                for mime in ("text/plain", "text/html", "text/markdown", "text/latex"):
+                    if mime in output.data:
+                        output.data[mime] = privacy.mask_text(output.data[mime], show_pii=show_pii)
+            outputs.append(output)
+        cell.outputs = outputs
+    return page
+
+
+def _failure_message(error: str) -> str:
+    first_line = error.strip().splitlines()[0] if error.strip() else error
+    what = first_line if len(first_line) <= 300 else first_line[:297] + "..."
+    return "> **" + i18n._("This chapter stopped here.") + "** " + i18n._(
+        "The step failed with: {error}. The sections after it were not computed. What to do: check the "
+        "data source and the parameters named at the top; the full error is in the executed notebook "
+        "and in run.json, which the person running the report can read."
+    ).format(error=what)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+__all__ = ["KERNEL_LOG", "KERNEL_NAME", "declared_parameters", "execute_chapter", "kernel_environment",
+           "reader_notebook"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -33,7 +34,7 @@ VERSION_PACKAGES = (
     "nbclient",
     "ipykernel",
 )
-RUN_JSON_FORMAT = 1
+RUN_JSON_FORMAT = 2
 
 @dataclass
 class ChapterResult:
@@ -50,11 +51,14 @@ class ChapterResult:
     html : pathlib.Path or None
         The chapter's HTML report (None if it could not be written).
     status : str
-        ``"ok"`` or ``"failed"``.
+        ``"ok"``, ``"failed"`` or ``"interrupted"`` (stopped by SIGINT or SIGTERM while running).
     seconds : float
         Wall time of the execution.
     error : str or None
-        ``"ExceptionName: message"`` for a failed chapter.
+        ``"ExceptionName: message"`` for a failed chapter, personal data masked.
+    traceback : str or None
+        The failed cell's traceback (masked, without colour codes), for ``run.json``; the reader's
+        page shows a short message instead.
     """
 
     name: str
@@ -64,6 +68,7 @@ class ChapterResult:
     status: str = "ok"
     seconds: float = 0.0
     error: str | None = None
+    traceback: str | None = None
 
     @property
     def number(self) -> str:
@@ -80,6 +85,7 @@ class ChapterResult:
             "status": self.status,
             "seconds": round(self.seconds, 3),
             "error": self.error,
+            "traceback": self.traceback,
         }
 
 
@@ -135,7 +141,49 @@ def _data_files(path: Path) -> list[Path]:
     return sorted(visible, key=lambda p: p.relative_to(path).as_posix())
 
 
-def hash_data(path: str | Path) -> str:
+def hash_files(files: Iterable[str | Path]) -> str:
+    """SHA-256 over exactly the given files: each file's name, then its bytes, in sorted path order
+    (a single file: its bytes only, so the hash equals ``sha256sum FILE``).
+
+    The run's data hash: the files the load report lists as read, so that nothing else in the
+    source folder (an earlier run's output kept there, notes, hidden files) changes it.
+
+    Parameters
+    ----------
+    files : iterable of str or pathlib.Path
+        The files read.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+
+    Raises
+    ------
+    OSError
+        If a file cannot be read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     a, b = Path(tmp) / "a.csv", Path(tmp) / "b.csv"
+    ...     _ = a.write_text("1"), b.write_text("2")
+    ...     hash_files([b, a]) == hash_files([a, b]) != hash_files([a])
+    True
+    """
+    digest = hashlib.sha256()
+    chosen = sorted({Path(f).resolve() for f in files})
+    for file in chosen:
+        if len(chosen) > 1:  # one file: its plain SHA-256, as sha256sum prints it
+            digest.update(file.name.encode("utf-8") + b"\0")
+        with file.open("rb") as handle:
+            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def hash_data(path: str | Path, *, exclude: Iterable[str | Path] = ()) -> str:
     """SHA-256 of a data file's bytes, or of a folder's files in sorted order.
 
     For a folder each file's relative path is hashed before its bytes, so renaming a
@@ -145,6 +193,8 @@ def hash_data(path: str | Path) -> str:
     ----------
     path : str or pathlib.Path
         A file or a folder.
+    exclude : iterable of str or pathlib.Path, optional
+        Folders inside ``path`` whose files are left out (the run's own output folder).
 
     Returns
     -------
@@ -162,7 +212,10 @@ def hash_data(path: str | Path) -> str:
     """
     root = Path(path)
     digest = hashlib.sha256()
+    skip = [Path(p).resolve() for p in exclude]
     for file in _data_files(root):
+        if any(file.resolve().is_relative_to(folder) for folder in skip):
+            continue
         if root.is_dir():
             digest.update(file.relative_to(root).as_posix().encode("utf-8") + b"\0")
         with file.open("rb") as handle:
@@ -219,9 +272,24 @@ def write_run_json(result: RunResult, info: dict[str, Any]) -> Path:
     out = result.out_dir
     info["chapters"] = [c.to_json(out) for c in result.chapters]
     result.run_json = out / "run.json"
-    result.run_json.write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    write_atomic(result.run_json, json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n")
     return result.run_json
 
 
-__all__ = ["RUN_JSON_FORMAT", "VERSION_PACKAGES", "ChapterResult", "RunResult", "hash_data", "package_versions",
-           "write_run_json"]
+def write_atomic(path: Path, text: str) -> Path:
+    """Write a text file under a temporary name and rename it: a reader sees the old file or the new one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> write_atomic(Path(tempfile.mkdtemp()) / "a.txt", "done").read_text()
+    'done'
+    """
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+__all__ = ["RUN_JSON_FORMAT", "VERSION_PACKAGES", "ChapterResult", "RunResult", "hash_data", "hash_files",
+           "package_versions", "write_atomic", "write_run_json"]

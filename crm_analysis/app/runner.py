@@ -24,30 +24,39 @@ keeps the run record.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import multiprocessing
+import os
+import signal
 import sys
+import threading
 import time
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import nbformat
 from tqdm.auto import tqdm
 
-from crm_analysis.app.execute import declared_parameters, execute_chapter, kernel_environment
+from crm_analysis.app.execute import declared_parameters, execute_chapter, kernel_environment, reader_notebook
 from crm_analysis.app.html import chapter_html, export_html, index_html
 from crm_analysis.app.runjson import (
     RUN_JSON_FORMAT,
     ChapterResult,
     RunResult,
     hash_data,
+    hash_files,
     package_versions,
+    write_atomic,
     write_run_json,
 )
-from crm_analysis.core import handoff, paths
+from crm_analysis.core import handoff, i18n, paths
+from crm_analysis.data import privacy
 from crm_analysis.data.cleaning import clean
 from crm_analysis.data.loading import load
 from crm_analysis.data.sql import is_sql_url, mask_url
@@ -56,10 +65,30 @@ CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
 BUILTIN_SOURCES: dict[str, Path] = {"teaching": paths.TEACHING_DIR, "cdnow": paths.CDNOW_DIR}
 # Set by run_report itself; a -p for them would silently disagree with --data/--as-of/--out.
 RESERVED_PARAMETERS = ("data_source", "as_of", "output_dir")
+#: The lock file of a run folder while its run is going: the process id, host and start time (JSON).
+LOCK_FILE = ".crm-analysis.lock"
 
 
 class RunError(ValueError):
-    """A run cannot start: unknown chapter, bad parameter, occupied output folder."""
+    """A run cannot start: unknown chapter, bad parameter, unknown data source."""
+
+
+class OutputFolderError(RunError):
+    """The output folder cannot be claimed: in use by another run, holds an earlier run, or is a file."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by a signal (SIGTERM from cron, systemd or Kubernetes; SIGHUP).
+
+    Attributes
+    ----------
+    signum : int
+        The signal number; the command exits with ``128 + signum`` (143 for SIGTERM).
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 def parse_value(text: str) -> Any:
@@ -210,13 +239,95 @@ def resolve_data_source(data_source: str | Path) -> tuple[str, Path | None]:
     path = path.resolve()
     return str(path), path
 
+def _lock_owner(folder: Path) -> dict[str, Any] | None:
+    """The lock record of a run folder, or None when it has no lock file."""
+    lock = folder / LOCK_FILE
+    try:
+        text = lock.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return {}
+    try:
+        return json.loads(text) or {}
+    except ValueError:  # written a moment ago and not complete yet, or damaged
+        return {}
+
+
+def _process_alive(pid: Any) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (TypeError, ValueError, ProcessLookupError):
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
+
+
+def _refuse_occupied(target: Path) -> OutputFolderError:
+    """The error for a folder another run holds or held, saying which and what to do."""
+    owner = _lock_owner(target)
+    if owner is not None:
+        pid = owner.get("pid")
+        if pid is None or _process_alive(pid):
+            return OutputFolderError(
+                f"output folder {target} is in use by another run (process {pid or 'starting'}, started "
+                f"{owner.get('started', 'just now')}); choose another --out or wait for it to finish"
+            )
+        return OutputFolderError(
+            f"output folder {target} holds an unfinished run: its process {pid} is no longer running (stale lock "
+            f"{LOCK_FILE}); delete the folder or choose another --out"
+        )
+    return OutputFolderError(
+        f"output folder {target} already exists and is not empty; "
+        "choose a new folder (a run never overwrites an earlier one)"
+    )
+
+
+def _claim(folder: Path) -> Path:
+    """Create the lock file of ``folder`` atomically (create-or-fail) with this process's id."""
+    try:
+        fd = os.open(folder / LOCK_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise _refuse_occupied(folder) from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({"pid": os.getpid(), "host": os.uname().nodename if hasattr(os, "uname") else None,
+                   "started": _now()}, handle)
+    others = [p.name for p in folder.iterdir() if p.name != LOCK_FILE]
+    if others:  # a run finished in there between our look and our claim
+        (folder / LOCK_FILE).unlink(missing_ok=True)
+        raise _refuse_occupied(folder)
+    return folder
+
+
+def release(folder: str | Path) -> None:
+    """Remove the run folder's lock file if this process holds it (the run is complete).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = make_out_dir(Path(tempfile.mkdtemp()) / "run")
+    >>> (folder / LOCK_FILE).exists(), release(folder), (folder / LOCK_FILE).exists()
+    (True, None, False)
+    """
+    owner = _lock_owner(Path(folder))
+    if owner is not None and owner.get("pid") == os.getpid():
+        (Path(folder) / LOCK_FILE).unlink(missing_ok=True)
+
+
 def make_out_dir(
     out_dir: str | Path | None = None,
     *,
     reports_dir: str | Path = paths.REPORTS_DIR,
     now: datetime | None = None,
 ) -> Path:
-    """Create the run folder, never reusing an earlier run's folder.
+    """Claim the run folder atomically, never reusing an earlier or a concurrent run's folder.
+
+    The folder is created (or found empty) and claimed by creating its lock file
+    (:data:`LOCK_FILE`, holding this process's id) with create-or-fail semantics, so of two runs
+    started at the same moment with the same folder exactly one gets it; the other gets an
+    :class:`OutputFolderError` at once. The lock is removed (:func:`release`) when the run has
+    written ``run.json``; a lock whose process is gone marks an unfinished run.
 
     Parameters
     ----------
@@ -232,12 +343,15 @@ def make_out_dir(
     Returns
     -------
     pathlib.Path
-        The created (empty) folder, absolute.
+        The claimed folder, absolute, holding only the lock file.
 
     Raises
     ------
-    RunError
-        If ``out_dir`` exists and is not empty, or is a file.
+    OutputFolderError
+        If ``out_dir`` is a file, is not empty, or is claimed by another run (the message says
+        which, with the other run's process id).
+    OSError
+        If the folder cannot be created or written (read-only, disk full).
 
     Examples
     --------
@@ -249,13 +363,12 @@ def make_out_dir(
     """
     if out_dir is not None:
         target = Path(out_dir).expanduser().resolve()
-        if target.exists() and (not target.is_dir() or any(target.iterdir())):
-            raise RunError(
-                f"output folder {target} already exists and is not empty; "
-                "choose a new folder (a run never overwrites an earlier one)"
-            )
+        if target.exists() and not target.is_dir():
+            raise OutputFolderError(f"output folder {target} is a file; choose a folder")
+        if target.exists() and any(target.iterdir()):
+            raise _refuse_occupied(target)
         target.mkdir(parents=True, exist_ok=True)
-        return target
+        return _claim(target)
     base = Path(reports_dir).expanduser().resolve()
     base.mkdir(parents=True, exist_ok=True)
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
@@ -265,8 +378,8 @@ def make_out_dir(
             candidate.mkdir()  # atomic: two runs started in the same second get different folders
         except FileExistsError:
             continue
-        return candidate
-    raise RunError(f"could not find a free folder name for {stamp} in {base}")
+        return _claim(candidate)
+    raise OutputFolderError(f"could not find a free folder name for {stamp} in {base}")
 
 
 def _check_as_of(as_of: str | date | None) -> str | None:
@@ -372,36 +485,102 @@ def run_report(
     as_of_value = _check_as_of(as_of)
     user_params = _check_parameters(parameters, selected)
     out = make_out_dir(out_dir, reports_dir=reports_dir)
-    (out / "tables").mkdir()
     params = {"data_source": source_value, "as_of": as_of_value, "output_dir": str(out), **user_params}
+    show_pii = params.get("show_pii") is True
 
     started, clock = _now(), time.perf_counter()
     result = RunResult(out_dir=out)
     data_record: dict[str, Any] = {}
+    ending: dict[str, Any] = {"interrupted": None, "environment_error": None}
     try:
-        data_record.update(_prepare_data_apart(source_value, out))
-        _run_chapters(result, selected, params, notebooks_dir, show_code=show_code, progress=progress)
-    finally:  # also on Ctrl-C: a scheduler still finds run.json for the chapters that ran
-        result.ok = bool(result.chapters) and not result.failed and len(result.chapters) == len(selected)
+        with _signals_interrupt():
+            try:
+                (out / "tables").mkdir()
+                data_record.update(_prepare_data_apart(source_value, out))
+                _run_chapters(result, selected, params, notebooks_dir, show_code=show_code, progress=progress)
+            except KeyboardInterrupt as exc:
+                ending["interrupted"] = signal.Signals(getattr(exc, "signum", signal.SIGINT)).name
+                raise
+            except OSError as exc:  # read-only folder, disk full: the run.json below says so if it can
+                ending["environment_error"] = privacy.mask_text(f"{type(exc).__name__}: {exc}", show_pii=show_pii)
+                raise
+    finally:  # every ending: a scheduler finds run.json and index.html saying what happened
+        result.ok = (bool(result.chapters) and not result.failed and len(result.chapters) == len(selected)
+                     and not any(ending.values()))
+        done = {c.name for c in result.chapters}
         info = {
             "format": RUN_JSON_FORMAT,
             "data_source": source_value,
-            "data_sha256": hash_data(source_path) if source_path else None,
+            "data_sha256": _data_hash(source_path, data_record, out),
+            "data_files": data_record.get("files"),
             "data_prepared": data_record,
             "as_of": as_of_value,
             "parameters": params,
             "show_code": show_code,
             "notebooks_dir": str(notebooks_dir),
             "versions": package_versions(),
+            "pid": os.getpid(),
             "started": started,
             "finished": _now(),
             "seconds": round(time.perf_counter() - clock, 3),
             "ok": result.ok,
+            "ending": _ending_name(result, ending),
+            "interrupted": ending["interrupted"],
+            "interrupted_chapter": next((c.name for c in result.chapters if c.status == "interrupted"), None),
+            "environment_error": ending["environment_error"],
             "failed": [c.name for c in result.failed],
-            "not_run": [p.stem for p in selected[len(result.chapters) :]],
+            "not_run": [p.stem for p in selected if p.stem not in done],
         }
         _write_outputs(result, info)
     return result
+
+
+def _ending_name(result: RunResult, ending: Mapping[str, Any]) -> str:
+    """One word for how the run ended: ok, failed, interrupted or environment_error."""
+    if ending["interrupted"]:
+        return "interrupted"
+    if ending["environment_error"]:
+        return "environment_error"
+    return "ok" if result.chapters and not result.failed else "failed"
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into :class:`RunInterrupted` (as Ctrl-C is a KeyboardInterrupt) while
+    the run goes, so that the interrupted chapter is recorded; a second signal while the run writes
+    its record is ignored. Only in the main thread (signal handlers cannot be set elsewhere)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    old = {sig: signal.getsignal(sig) for sig in wanted}
+    parent = os.getpid()
+
+    def interrupt(signum: int, _frame: Any) -> None:
+        if os.getpid() != parent:  # a forked helper (the data step) just stops
+            os._exit(128 + signum)
+        for sig in wanted:  # once: the record below must get written
+            signal.signal(sig, signal.SIG_IGN)
+        raise RunInterrupted(signum)
+
+    for sig in wanted:
+        signal.signal(sig, interrupt)
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def _data_hash(source_path: Path | None, record: Mapping[str, Any], out: Path) -> str | None:
+    """SHA-256 of exactly the files the load read (its load report); if the load failed, of the
+    source's files without the run folder. None when there is nothing to hash or it cannot be read."""
+    try:
+        if record.get("files"):
+            return hash_files(record["files"])
+        return hash_data(source_path, exclude=[out]) if source_path else None
+    except OSError:
+        return None
 
 
 def prepare_data(data_source: str, out_dir: str | Path) -> dict[str, Any]:
@@ -422,8 +601,9 @@ def prepare_data(data_source: str, out_dir: str | Path) -> dict[str, Any]:
     -------
     dict
         For ``run.json``: ``kept`` (bool), ``seconds``, ``load_report`` (how each file was read,
-        :meth:`crm_analysis.core.crmdata.LoadReport.to_dict`) and ``error`` when the source could not
-        be loaded or kept.
+        :meth:`crm_analysis.core.crmdata.LoadReport.to_dict`), ``files`` (the files read, which the
+        run's data hash covers) and ``error`` when the source could not be loaded or kept (personal
+        data masked: a load error may quote a raw row).
 
     Examples
     --------
@@ -438,11 +618,13 @@ def prepare_data(data_source: str, out_dir: str | Path) -> dict[str, Any]:
     try:
         loaded = load(data_source)
         record["load_report"] = loaded.load_report.to_dict()
+        record["files"] = sorted({f["file"] for f in record["load_report"]["files"]}
+                                 | set(loaded.source_files.values()))
         record["kept"] = handoff.save_data(out_dir, data_source, loaded, clean(loaded)) is not None
         if not record["kept"]:
             record["error"] = "the loaded tables do not round-trip through Parquet exactly; each chapter loads them"
     except Exception as exc:  # the chapters load the source themselves and record the error each
-        record["error"] = f"{type(exc).__name__}: {exc}"
+        record["error"] = privacy.mask_text(f"{type(exc).__name__}: {exc}")  # may quote raw rows
     record["seconds"] = round(time.perf_counter() - start, 3)
     return record
 
@@ -470,32 +652,100 @@ def _run_chapters(
     show_code: bool,
     progress: bool,
 ) -> None:
-    """Execute the chapters in order, appending to ``result.chapters``; failures do not stop the loop."""
+    """Execute the chapters in order, appending to ``result.chapters``; failures do not stop the loop.
+
+    A SIGINT or SIGTERM during a chapter records it as ``"interrupted"``, marks its partial
+    executed notebook as such, writes its page, and stops the run (the exception is re-raised)."""
     bar = tqdm(selected, desc="chapters", unit="chapter", disable=not progress, file=sys.stderr)
+    show_pii = params.get("show_pii") is True
     with kernel_environment():
         for source in bar:
             chapter = ChapterResult(name=source.stem, source=source, notebook=result.out_dir / source.name)
             bar.set_postfix_str(chapter.name)
-            execute_chapter(chapter, params, notebooks_dir, progress)
-            chapter.html = chapter_html(chapter, show_code)
+            try:
+                execute_chapter(chapter, params, notebooks_dir, progress)
+            except KeyboardInterrupt as exc:
+                how = signal.Signals(getattr(exc, "signum", signal.SIGINT)).name
+                chapter.status, chapter.error = "interrupted", f"interrupted by {how} while running"
+                _mark_interrupted(chapter.notebook, how)
+                result.chapters.append(chapter)
+                chapter.html = _chapter_page(chapter, show_code, show_pii, params.get("lang"))
+                raise
+            chapter.html = _chapter_page(chapter, show_code, show_pii, params.get("lang"))
             result.chapters.append(chapter)
             if progress:
                 status = "ok" if chapter.status == "ok" else f"FAILED ({chapter.error})"
                 tqdm.write(f"{chapter.name}: {status} in {chapter.seconds:.1f} s", file=sys.stderr)
 
 
+def _mark_interrupted(notebook: Path, how: str) -> None:
+    """Put a first cell into a partial executed notebook saying it was interrupted (and by what)."""
+    try:
+        nb = nbformat.read(str(notebook), as_version=4)
+    except Exception:  # never written, or cut off mid-write: nothing to mark
+        return
+    text = i18n._("**Interrupted ({signal}) at {time}**: this chapter did not finish; its results are "
+                  "incomplete. Run the report again.").format(signal=how, time=_now())
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(text, metadata={"tags": ["crm-analysis-interrupted"]}))
+    nb.metadata.setdefault("crm_analysis", {})["status"] = "interrupted"
+    tmp = notebook.with_name(f".{notebook.name}.tmp")
+    nbformat.write(nb, str(tmp))
+    tmp.replace(notebook)
+
+
+def _chapter_page(chapter: ChapterResult, show_code: bool, show_pii: bool, lang: Any) -> Path | None:
+    """The chapter's HTML for readers: :func:`reader_notebook` (a short message in place of a
+    traceback, personal data masked) rendered next to the executed notebook, which keeps everything."""
+    if not chapter.notebook.exists():
+        return None
+    reader = chapter.notebook.parent / ".reader" / chapter.notebook.name
+    before = i18n.language()
+    try:
+        i18n.set_language(lang if lang in i18n.LANGUAGES else "en")
+        reader.parent.mkdir(exist_ok=True)
+        nbformat.write(reader_notebook(nbformat.read(str(chapter.notebook), as_version=4), show_pii=show_pii),
+                       str(reader))
+        page = ChapterResult(chapter.name, chapter.source, reader, status=chapter.status, error=chapter.error)
+        html_path = chapter_html(page, show_code)
+        chapter.error = page.error
+        if html_path is None:
+            return None
+        return html_path.replace(chapter.notebook.with_suffix(".html"))
+    except Exception as exc:  # a broken page must not lose the run's other results
+        note = f"HTML export failed: {type(exc).__name__}: {exc}"
+        chapter.error = f"{chapter.error}; {note}" if chapter.error else note
+        return None
+    finally:
+        i18n.set_language(before)
+        reader.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            reader.parent.rmdir()
+
+
 def _write_outputs(result: RunResult, info: dict[str, Any]) -> None:
-    """Write index.html and run.json into the run folder."""
-    result.index_html = result.out_dir / "index.html"
-    result.index_html.write_text(index_html(result, info), encoding="utf-8")
-    write_run_json(result, info)
+    """Write index.html and run.json into the run folder (each under a temporary name, then renamed),
+    and release the folder's lock. If the folder cannot be written (read-only, disk full), say so
+    on stderr; the exception that ended the run is not hidden."""
+    try:
+        result.index_html = write_atomic(result.out_dir / "index.html", index_html(result, info))
+        write_run_json(result, info)
+    except OSError as exc:
+        print(f"crm-analysis: could not write the run record into {result.out_dir}: {exc}", file=sys.stderr)
+        info["environment_error"] = info.get("environment_error") or f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        with contextlib.suppress(OSError):
+            release(result.out_dir)
 
 
 __all__ = [
     "BUILTIN_SOURCES",
+    "LOCK_FILE",
     "RESERVED_PARAMETERS",
     "ChapterResult",
+    "OutputFolderError",
     "RunError",
+    "RunInterrupted",
     "RunResult",
     "declared_parameters",
     "discover_chapters",
@@ -505,6 +755,7 @@ __all__ = [
     "package_versions",
     "parse_value",
     "prepare_data",
+    "release",
     "resolve_data_source",
     "run_report",
     "select_chapters",

@@ -23,13 +23,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import os
 import re
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from crm_analysis.core import paths
 from crm_analysis.core.schema import PII_COLUMNS
 
 MASK = "***"
@@ -367,3 +370,240 @@ def find_raw_pii(text: str, phones: Iterable[Any], emails: Iterable[Any]) -> lis
         if any(needle in h for h in lowered):
             found.append(raw)
     return found
+
+
+# ----------------------------------------------------------- personal data in any column or text
+# Shapes of personal data, searched in any text (error messages, ids, free text). Each match must
+# stand alone: no letter, digit or base64 character right before or after it, so embedded image
+# data and longer numbers (order ids, amounts) do not match.
+_EMAIL_IN_TEXT = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+# A mainland resident ID number (GB 11643): 6-digit area, birth date, 3-digit order, check digit.
+_CN_ID_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z+/])\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z/])"
+)
+# A mainland mobile number, optionally behind +86 / 0086 / 86 and with spaces or dashes (138 1234 5678).
+_CN_MOBILE_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z+/])(?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?![0-9A-Za-z/])"
+)
+# An international number written with its + (E.164: up to 15 digits, spaces/dashes/brackets allowed).
+_INTL_PHONE_IN_TEXT = re.compile(r"(?<![\w+/])\+\d[\d ()-]{6,18}\d(?![\w/])")
+_SUSPECT = r"@|\d[\d ()-]{5,}\d"
+#: Environment variable holding the key of :func:`customer_pseudonyms` (a secret kept out of reports).
+PSEUDONYM_KEY_ENV = "CRM_ANALYSIS_PSEUDONYM_KEY"
+#: Where the key is kept when the environment variable is not set (created once, readable by the owner only).
+PSEUDONYM_KEY_FILE = paths.REPORTS_DIR / ".pseudonym-key"
+
+
+def _mask_id_number(match: re.Match[str]) -> str:
+    text = match.group(0)
+    return "*" * (len(text) - 2) + text[-2:]
+
+
+def mask_text(text: str, *, show_pii: bool = False) -> str:
+    """Mask whatever looks like personal data in a free text: an error message, a log line, an id.
+
+    Unlike :func:`mask_pii`, which knows the personal-data columns by name, this looks at the
+    values themselves, so it also catches a phone number used as the customer key (手机号作会员号)
+    or a raw source row quoted in a load error. Masked: e-mail addresses (:func:`mask_email`),
+    mainland resident ID numbers (18 characters, all but the last 2 masked), mainland mobile
+    numbers with or without +86 and separators (:func:`mask_phone`), and international numbers
+    written with a leading ``+``. A match must stand alone (no letter or digit next to it), so
+    order numbers, amounts and embedded image data are left as they are.
+
+    Parameters
+    ----------
+    text : str
+        Any text; non-strings are converted with ``str``.
+    show_pii : bool, default False
+        Return the text unchanged.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> mask_text("line 3: C1,张伟,138-1234-5678,wei@example.com,110105199003071234 (order 20240101123456)")
+    'line 3: C1,张伟,138****5678,w***@example.com,****************34 (order 20240101123456)'
+    >>> mask_text("customer 8613912345678 and +44 20 7946 0958")
+    'customer 139****5678 and **********58'
+    """
+    text = str(text)
+    if show_pii:
+        return text
+    text = _EMAIL_IN_TEXT.sub(lambda m: str(mask_email(m.group(0))), text)
+    text = _CN_ID_IN_TEXT.sub(_mask_id_number, text)
+    text = _CN_MOBILE_IN_TEXT.sub(lambda m: str(mask_phone(m.group(0))), text)
+    return _INTL_PHONE_IN_TEXT.sub(lambda m: str(mask_phone(m.group(0))), text)
+
+
+def looks_like_pii(values: Any) -> pd.Series:
+    """Which values are, as a whole, a phone number, an e-mail address or a resident ID number.
+
+    Parameters
+    ----------
+    values : pandas.Series or iterable
+        Any values; missing ones are False.
+
+    Returns
+    -------
+    pandas.Series of bool
+        With the input's index.
+
+    Examples
+    --------
+    >>> looks_like_pii(["13812345678", "C000123", "a@b.cn", 17850, None]).tolist()
+    [True, False, True, False, False]
+    """
+    series, _ = _as_string_series(values)
+    text = series.fillna("").str.strip()
+    hit = pd.Series(False, index=series.index)
+    for pattern in (_EMAIL_IN_TEXT, _CN_ID_IN_TEXT, _CN_MOBILE_IN_TEXT, _INTL_PHONE_IN_TEXT):
+        hit |= text.str.fullmatch(pattern.pattern).fillna(False).astype(bool)
+    return hit
+
+
+def pseudonym_key() -> str:
+    """The key of :func:`customer_pseudonyms`: ``$CRM_ANALYSIS_PSEUDONYM_KEY``, else a key file.
+
+    The file (:data:`PSEUDONYM_KEY_FILE`, under ``reports/``) is created once with a random key and
+    permissions 0600, so pseudonyms stay the same from run to run on one installation and cannot be
+    recomputed elsewhere. Set the environment variable to share one key between machines.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> os.environ[PSEUDONYM_KEY_ENV] = "course-key"
+    >>> pseudonym_key()
+    'course-key'
+    """
+    key = os.environ.get(PSEUDONYM_KEY_ENV, "").strip()
+    if key:
+        return key
+    path = PSEUDONYM_KEY_FILE
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another run created it a moment ago
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def mask_frame(df: pd.DataFrame, *, show_pii: bool = False, key: str | bytes | None = None) -> pd.DataFrame:
+    """Mask personal data in every column and the index of a table, found by its shape.
+
+    The safety net under :func:`mask_pii` (which knows ``name``, ``phone`` and ``email`` by name):
+    text columns and a text index are searched with :func:`mask_text`. A customer key
+    (``customer_id``, as a column or the index) whose values look like phone numbers, e-mails or
+    ID numbers is replaced as a whole by a stable pseudonym (:func:`pseudonymise` with
+    :func:`pseudonym_key`), so rows stay joinable across tables and runs.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Any table.
+    show_pii : bool, default False
+        Return ``df`` unchanged.
+    key : str or bytes, optional
+        Pseudonym key; default :func:`pseudonym_key`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy (or ``df`` itself when nothing needed masking).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": ["13812345678", "13900001111"], "note": ["call 13900001111", "ok"],
+    ...                    "amount": [1.5, 2.0]})
+    >>> out = mask_frame(df, key="course-key")
+    >>> out["customer_id"].str.startswith("c_").tolist(), out["note"].tolist()
+    ([True, True], ['call 139****1111', 'ok'])
+    """
+    if show_pii:
+        return df
+    out = df
+    text_columns = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c].dtype)
+                    and not pd.api.types.is_datetime64_any_dtype(df[c].dtype)]
+    for column in text_columns:
+        values = df[column]
+        if not values.map(lambda v: isinstance(v, str)).any():
+            continue
+        if str(column) == "customer_id" and looks_like_pii(values).any():
+            replaced = pseudonymise(values.astype("string"), key or pseudonym_key())
+        else:
+            # Only values with an "@" or a run of 7+ digits can hold personal data: search those.
+            suspect = values.astype("string").str.contains(_SUSPECT, regex=True).fillna(False).astype(bool)
+            if not suspect.any():
+                continue
+            replaced = values.where(~suspect, values[suspect].map(mask_text))
+            if replaced.equals(values):
+                continue
+        out = out.copy() if out is df else out
+        out[column] = replaced
+    index = df.index
+    if index.name == "customer_id" and not pd.api.types.is_numeric_dtype(index.dtype) and looks_like_pii(
+            pd.Series(index)).any():
+        out = out.copy() if out is df else out
+        out.index = pd.Index(pseudonymise(pd.Series(index), key or pseudonym_key()), name=index.name)
+    return out
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def defuse_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Make a table safe to open in Excel or LibreOffice: no text cell can run as a formula.
+
+    Following the OWASP rule for CSV export, a text cell (or column name, or text index value)
+    starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading single
+    quote, which spreadsheets show as text. Numeric columns are left as they are (``-5`` is a
+    number, not a formula).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Any table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with such cells prefixed (``df`` itself when none needed it).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": ['=HYPERLINK("http://example.invalid","click")', "C1"],
+    ...                    "amount": [-5.0, 3.0]})
+    >>> defuse_formulas(df)["customer_id"].tolist(), defuse_formulas(df)["amount"].tolist()
+    (['\\'=HYPERLINK("http://example.invalid","click")', 'C1'], [-5.0, 3.0])
+    """
+    out = df
+    for position in range(df.shape[1]):
+        values = df.iloc[:, position]
+        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_datetime64_any_dtype(values.dtype):
+            continue
+        defused = values.map(_defuse)
+        if not defused.equals(values):
+            out = out.copy() if out is df else out
+            out.iloc[:, position] = defused.astype(values.dtype) if values.dtype == "string" else defused
+    if any(isinstance(c, str) and c.startswith(FORMULA_STARTS) for c in df.columns):
+        out = out.copy() if out is df else out
+        out.columns = [_defuse(c) for c in df.columns]
+    if not pd.api.types.is_numeric_dtype(df.index.dtype) and any(map(lambda v: _defuse(v) is not v, df.index)):
+        out = out.copy() if out is df else out
+        out.index = pd.Index([_defuse(v) for v in df.index], name=df.index.name)
+    return out

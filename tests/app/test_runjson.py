@@ -32,4 +32,4 @@ def test_run_json_lists_chapters_with_paths_relative_to_the_run(tmp_path: Path) 
     assert result.failed == [chapter] and result.run_json == tmp_path / "run.json"
     assert record["chapters"] == [{"name": "01_a", "notebook": "01_a.ipynb", "html": "01_a.html",
                                    "source": "/nb/01_a.ipynb", "status": "failed", "seconds": 1.235,
-                                   "error": "ValueError: x"}]
+                                   "error": "ValueError: x", "traceback": None}]

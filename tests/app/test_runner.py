@@ -23,6 +23,7 @@ import pytest
 
 from crm_analysis.app import cli
 from crm_analysis.app.runner import (
+    LOCK_FILE,
     RunError,
     discover_chapters,
     make_out_dir,
@@ -190,10 +191,12 @@ def test_interrupted_run_still_writes_run_json(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(KeyboardInterrupt):
         run_report("cdnow", out_dir=tmp_path / "r", notebooks_dir=FIXTURES, progress=False)
     info = json.loads((tmp_path / "r" / "run.json").read_text())
-    assert info["ok"] is False
-    assert [c["name"] for c in info["chapters"]] == ["01_ok"]
-    assert info["not_run"] == ["02_fails", "03_ok"]
-    assert "interrupted before 02_fails, 03_ok" in (tmp_path / "r" / "index.html").read_text()
+    assert info["ok"] is False and info["ending"] == "interrupted" and info["interrupted"] == "SIGINT"
+    assert [(c["name"], c["status"]) for c in info["chapters"]] == [("01_ok", "ok"), ("02_fails", "interrupted")]
+    assert info["interrupted_chapter"] == "02_fails" and info["not_run"] == ["03_ok"]
+    page = (tmp_path / "r" / "index.html").read_text()
+    assert "run interrupted by SIGINT during 02_fails" in page and "interrupted before 03_ok" in page
+    assert not (tmp_path / "r" / LOCK_FILE).exists()  # the record is complete: the folder is released
 
 
 def test_second_run_never_overwrites_the_first(tmp_path: Path) -> None:
