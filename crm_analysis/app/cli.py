@@ -13,6 +13,7 @@ and sets ``func`` to the function doing the work; :func:`main` dispatches (see `
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -21,13 +22,27 @@ from typing import Any, TextIO
 
 from crm_analysis import __version__
 from crm_analysis.app import writeback
-from crm_analysis.app.runner import RunError, parse_value, run_report
+from crm_analysis.app.runner import OutputFolderError, RunError, parse_value, run_report
 from crm_analysis.app.teaching import write_student_notebooks
 from crm_analysis.core import paths
-from crm_analysis.data import synth
+from crm_analysis.data import privacy, synth
 
 PROG = "crm-analysis"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: Exit codes of ``crm-analysis`` (the README's "Scheduled runs" has the same table).
+EXIT_OK = 0  # every chapter ran and succeeded
+EXIT_FAILED = 1  # the run finished; at least one chapter failed (run.json's "failed" names them)
+EXIT_USAGE = 2  # bad option, unknown chapter or data source, bad date or parameter: nothing ran
+EXIT_ENVIRONMENT = 3  # output folder in use, not empty, read-only, or the disk full
+EXIT_SIGINT = 130  # interrupted by Ctrl-C (128 + SIGINT)
+EXIT_SIGTERM = 143  # stopped by SIGTERM from cron, systemd or Kubernetes (128 + SIGTERM)
+EXIT_CODES = {
+    EXIT_OK: "ok",
+    EXIT_FAILED: "a chapter failed",
+    EXIT_USAGE: "usage error, nothing ran",
+    EXIT_ENVIRONMENT: "environment error (output folder in use or not writable, disk full)",
+    EXIT_SIGINT: "interrupted (SIGINT)",
+    EXIT_SIGTERM: "interrupted (SIGTERM)",
+}
 
 
 class CommandError(Exception):
@@ -135,6 +150,7 @@ def _cmd_run(args: argparse.Namespace, err: TextIO) -> int:
         raise CommandError("--write-back needs --data to be a database URL")
     # a password in the URL and the mapping file reach the chapters through the environment, never as parameters
     data = writeback.database_source(args.data, args.mapping)
+    show_pii = params.get("show_pii") is True
     try:
         result = run_report(
             data_source=data,
@@ -146,8 +162,20 @@ def _cmd_run(args: argparse.Namespace, err: TextIO) -> int:
             notebooks_dir=args.notebooks_dir,
             progress=not args.quiet,
         )
+    except OutputFolderError as exc:
+        print(f"{PROG}: error: {exc}", file=err)
+        return EXIT_ENVIRONMENT
     except RunError as exc:
         raise CommandError(str(exc)) from exc
+    except OSError as exc:  # read-only folder, disk full: one line, no traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"{PROG}: error: cannot write the report{where}: {exc.strerror or exc}", file=err)
+        return EXIT_ENVIRONMENT
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"{PROG}: interrupted by {signal.Signals(signum).name}; run.json and index.html say how far it got",
+              file=err)
+        return 128 + signum
     print(f"report: {result.index_html}", file=err)
     if args.write_back:
         try:
@@ -160,7 +188,8 @@ def _cmd_run(args: argparse.Namespace, err: TextIO) -> int:
     if result.ok:
         return EXIT_OK
     for chapter in result.failed:
-        print(f"{PROG}: chapter {chapter.name} failed: {chapter.error}", file=err)
+        print(f"{PROG}: chapter {chapter.name} failed: {privacy.mask_text(chapter.error, show_pii=show_pii)}",
+              file=err)
     names = ", ".join(c.name for c in result.failed)
     print(
         f"{PROG}: {len(result.failed)} of {len(result.chapters)} chapters failed ({names}); see {result.run_json}",
@@ -276,8 +305,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 if a chapter failed, 2 for a usage error (bad option, unknown
-        chapter, occupied output folder); ``--help`` and ``--version`` return 0.
+        One of :data:`EXIT_CODES`: 0 on success, 1 if a chapter failed, 2 for a usage error (bad
+        option, unknown chapter), 3 for an environment error (output folder in use, not empty or
+        not writable, disk full), 130 / 143 when interrupted by SIGINT / SIGTERM;
+        ``--help`` and ``--version`` return 0.
 
     Examples
     --------
