@@ -15,6 +15,7 @@ import pandas as pd
 
 from crm_analysis.core import handoff, i18n
 from crm_analysis.core.crmdata import CRMData
+from crm_analysis.data import privacy
 from crm_analysis.data.cleaning import clean
 from crm_analysis.data.loading import load
 
@@ -148,7 +149,8 @@ def tables_dir(output_dir: str | Path) -> Path:
     return path
 
 
-def save_table(frame: pd.DataFrame, name: str, output_dir: str | Path, *, index: bool = False) -> Path:
+def save_table(frame: pd.DataFrame, name: str, output_dir: str | Path, *, index: bool = False,
+               show_pii: bool = False) -> Path:
     """Write a chapter's output table as UTF-8 CSV to ``output_dir/tables/name.csv``.
 
     Parameters
@@ -161,20 +163,29 @@ def save_table(frame: pd.DataFrame, name: str, output_dir: str | Path, *, index:
         The run's output folder.
     index : bool, default False
         Whether to write the index as a column.
+    show_pii : bool, default False
+        Keep values that look like personal data. By default any column (ids included) is
+        searched and such values masked, a phone-shaped ``customer_id`` replaced by a stable
+        pseudonym (:func:`crm_analysis.data.privacy.mask_frame`).
 
     Returns
     -------
     Path
-        The file written.
+        The file written. A text cell that a spreadsheet would run as a formula (starting with
+        ``=``, ``+``, ``-``, ``@``, tab or carriage return) gets a leading ``'`` (OWASP, CSV
+        injection); numbers are written as they are.
 
     Examples
     --------
     >>> import tempfile
-    >>> path = save_table(pd.DataFrame({"a": [1]}), "example", tempfile.mkdtemp())
-    >>> path.read_text().splitlines()
-    ['a', '1']
+    >>> path = save_table(pd.DataFrame({"a": [1], "b": ['=HYPERLINK("x")']}), "example", tempfile.mkdtemp())
+    >>> print(path.read_text())
+    a,b
+    1,"'=HYPERLINK(""x"")"
+    <BLANKLINE>
     """
     path = tables_dir(output_dir) / f"{name}.csv"
+    frame = privacy.defuse_formulas(privacy.mask_frame(frame, show_pii=show_pii))
     frame.to_csv(path, index=index, encoding="utf-8")
     return path
 
