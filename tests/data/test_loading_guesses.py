@@ -304,3 +304,11 @@ def test_a_given_date_format_is_used_for_every_value_and_recorded():
     data = load(path, date_format="%m-%d-%Y %H:%M", strict=True)
     assert data.transactions["order_date"].dt.month.tolist() == list(range(1, 10))
     assert setting(data, "date format (order_date)") == ("%m-%d-%Y %H:%M", "given")
+
+
+def test_a_windows_european_export_is_decoded_and_its_euros_read(tmp_path):
+    text = "customer_id;name;city;monthly_charges\nC1;Jürgen Müller;Köln;12,50 €\nC2;José Núñez;Málaga;1.234,56 €\n"
+    data = load(write(tmp_path / "customers.csv", text.encode("cp1252")))
+    assert data.customers["name"].tolist() == ["Jürgen Müller", "José Núñez"]
+    assert data.customers["monthly_charges"].tolist() == [12.5, 1234.56]
+    assert setting(data, "encoding") == ("cp1252", "guessed")  # cp1250 reads the same bytes as well

@@ -27,7 +27,8 @@ _TEXT_SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".csv.gz", ".txt.gz", ".tsv.gz
 
 # --------------------------------------------------------------------------- reading files
 #: Encodings considered for a file that is not UTF-8: Chinese (simplified and traditional),
-#: Japanese, Korean and the Windows / ISO code pages of European exports.
+#: Japanese, Korean and the Windows / ISO code pages of European exports; on a tie of
+#: charset-normalizer's scores the earlier one is taken (and the choice is reported as guessed).
 CANDIDATE_ENCODINGS = ("gb18030", "big5", "shift_jis", "euc_kr", "cp1252", "cp1250", "cp1251", "iso8859_15")
 
 #: charset-normalizer's "chaos" above which a detected encoding is not trusted.
@@ -92,10 +93,19 @@ def _decode(raw: bytes, file: str, given: str | None = None) -> tuple[str, str, 
             f"{file}: the text encoding cannot be recognised with confidence (tried UTF-8, {tried}); "
             "save the file as UTF-8 or pass encoding=..."
         )
+    ties = [m for m in matches if m.chaos <= best.chaos + 0.005 and m.coherence >= best.coherence - 0.005]
+    best = min(ties, key=lambda m: _rank(m.encoding))  # a tie goes to the more common code page
     text = str(best)
     rivals = [m.encoding for m in matches if m.encoding != best.encoding and m.chaos <= best.chaos + 0.05
               and str(m) != text]
     return text, best.encoding, "guessed" if rivals else "detected"
+
+
+def _rank(encoding: str) -> int:
+    """Position in :data:`CANDIDATE_ENCODINGS` (the order of preference on a tie)."""
+    names = [codecs.lookup(c).name for c in CANDIDATE_ENCODINGS]
+    found = codecs.lookup(encoding).name
+    return names.index(found) if found in names else len(names)
 
 
 def _sep_of(line: str) -> str | None:
