@@ -186,7 +186,11 @@ def install_display_hooks() -> None:
         return png, {FIGURE_METADATA_KEY: fig.crm_analysis_number}
 
     def frame_html(frame: pd.DataFrame) -> str:
-        return style_frame(translate_frame(frame)).to_html()
+        shown = translate_frame(frame)
+        try:
+            return style_frame(shown).to_html()
+        except (KeyError, ValueError, TypeError):  # a shape the Styler cannot take: pandas' own table
+            return shown._repr_html_()
 
     # Registered in both languages: the printers translate only in Chinese. Registering the PNG
     # printer also makes figures built without pyplot (matplotlib.figure.Figure) display as images.

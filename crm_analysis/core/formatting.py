@@ -146,20 +146,24 @@ def style_frame(frame: pd.DataFrame) -> Styler:
     >>> page = style_frame(table).to_html()
     >>> "4,959" in page and "90.0%" in page and "4959.0" not in page and ">–<" in page
     True
+    >>> twice = pd.DataFrame([[1.5, 2.0], [3.0, 4.0]], index=["a", "a"], columns=["x", "x"])
+    >>> "1.50" in style_frame(twice).to_html()
+    True
     """
     shown, caption = _shown_rows(frame)
-    kinds = {column: column_kind(column, shown[column]) for column in shown.columns} if shown.columns.is_unique else {}
+    unique = shown.columns.is_unique and shown.index.is_unique
+    kinds = {column: column_kind(column, shown[column]) for column in shown.columns} if unique else {}
     styler = shown.style
     if kinds:
         styler = styler.format({c: (lambda v, k=k: format_number(v, k)) for c, k in kinds.items()})
-    else:  # duplicate column labels: one rule for all
+    else:  # duplicate labels (pandas styles only unique ones per column): one rule for all cells
         styler = styler.format(format_number)
     styler = styler.format_index(format_number, axis=0)
     if isinstance(shown.index, pd.RangeIndex) and shown.index.name is None:
         styler = styler.hide(axis="index")
+    styler = styler.set_table_attributes('class="crm-table"')
     text = [c for c, k in kinds.items() if k in ("text", "date")]
     numbers = [c for c, k in kinds.items() if k not in ("text", "date")]
-    styler = styler.set_table_attributes('class="crm-table"')
     if text:
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
     if numbers:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
 
-from crm_analysis.app import fonts
+from crm_analysis.app import cli, fonts
+from crm_analysis.core import paths
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHAPTERS = ("01_collection_quality", "02_segmentation", "03_churn_reasons", "04_customer_value")
@@ -57,8 +59,27 @@ def _open(browser, page_path: Path) -> tuple[object, list[str], list[str]]:
     return page, outside, errors
 
 
+@pytest.fixture(scope="module")
+def report_run_zh(tmp_path_factory):
+    """The same run in Chinese (``-p lang zh``), once for this module."""
+    if not (paths.TEACHING_DIR / "transactions.csv").is_file():
+        pytest.skip("data/teaching/ is not generated yet (crm-analysis generate writes it)")
+    out = tmp_path_factory.mktemp("reports_zh") / "run"
+    code = cli.main(["run", "--out", str(out), "--quiet", "-p", "lang", "zh"])
+    return SimpleNamespace(out=out, exit_code=code)
+
+
+@pytest.fixture(params=["en", "zh"])
+def any_run(request):
+    """The English run (the session's) and the Chinese one."""
+    run = request.getfixturevalue("report_run" if request.param == "en" else "report_run_zh")
+    return SimpleNamespace(out=run.out, exit_code=run.exit_code, lang=request.param)
+
+
 @pytest.mark.parametrize("stem", [*CHAPTERS, "index"])
-def test_page_in_browser(report_run, browser, stem):
+def test_page_in_browser(any_run, browser, stem):
+    report_run = any_run
+    assert report_run.exit_code == 0
     path = report_run.out / f"{stem}.html"
     assert path.is_file()
     page, outside, errors = _open(browser, path)
@@ -73,6 +94,11 @@ def test_page_in_browser(report_run, browser, stem):
         cjk = fonts.cjk_characters(text)
         if cjk:  # every Chinese character drawn with the embedded font, not a system one or a box
             assert page.evaluate(f"document.fonts.check('16px \"{fonts.FONT_FAMILY}\"', {cjk!r})")
+        lang = page.evaluate("document.documentElement.lang")
+        assert lang == report_run.lang
+        if report_run.lang == "zh":
+            assert fonts.cjk_characters(page.inner_text("h1"))  # the title in Chinese
+            assert all(fonts.cjk_characters(t) for t in page.locator("h2").all_inner_texts())
         if stem == "index":
             for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
                 if not href.startswith(("#", "http")):
