@@ -15,6 +15,7 @@ import pandas as pd
 
 from crm_analysis.core import handoff, i18n
 from crm_analysis.core.crmdata import CRMData
+from crm_analysis.core.formatting import CSV_DECIMALS, round_for_csv
 from crm_analysis.data import privacy
 from crm_analysis.data.cleaning import clean
 from crm_analysis.data.loading import load
@@ -22,6 +23,10 @@ from crm_analysis.data.loading import load
 #: What :func:`prepare` says in the chapter about where its data came from.
 SHARED_DATA_NOTE = i18n.N_("Data loaded and cleaned once for this run (kept in the run folder).")
 OWN_DATA_NOTE = i18n.N_("This chapter ran alone: data loaded and cleaned here.")
+AS_OF_GIVEN = i18n.N_("Analysis date (as of): {date}, as set.")
+AS_OF_DERIVED = i18n.N_("Analysis date (as of): {date}, the day after the last dated event in the data.")
+#: Output metadata key of :func:`prepare`'s note: the as-of date used (ISO), read by the run's index page.
+AS_OF_METADATA_KEY = "crm_analysis_as_of"
 
 _VERSION_PACKAGES = (
     "crm-analysis", "pandas", "numpy", "scipy", "scikit-learn", "statsmodels", "matplotlib",
@@ -126,13 +131,16 @@ def prepare(data_source: str, as_of: str | None = None, *, keep_loaded: bool = T
     kept = handoff.load_data(run_dir, data_source, loaded=keep_loaded)
     if kept is not None:
         loaded, cleaned = kept
-        note(i18n._(SHARED_DATA_NOTE), kind="ok")
     else:
         loaded = load(data_source)
         cleaned = clean(loaded)
-        note(i18n._(OWN_DATA_NOTE))
+    as_of_used = resolve_as_of(cleaned, as_of)
+    given = as_of is not None and not (isinstance(as_of, str) and as_of.strip() == "")
+    date_line = i18n._(AS_OF_GIVEN if given else AS_OF_DERIVED).format(date=f"{as_of_used:%Y-%m-%d}")
+    note(f"{i18n._(SHARED_DATA_NOTE if kept is not None else OWN_DATA_NOTE)} {date_line}",
+         kind="ok" if kept is not None else "note", metadata={AS_OF_METADATA_KEY: f"{as_of_used:%Y-%m-%d}"})
     return ChapterData(loaded=loaded if keep_loaded else None, clean=cleaned,
-                       as_of=resolve_as_of(cleaned, as_of), shared=kept is not None)
+                       as_of=as_of_used, shared=kept is not None)
 
 
 def tables_dir(output_dir: str | Path) -> Path:
@@ -186,12 +194,22 @@ def save_table(frame: pd.DataFrame, name: str, output_dir: str | Path, *, index:
     """
     path = tables_dir(output_dir) / f"{name}.csv"
     frame = privacy.defuse_formulas(privacy.mask_frame(frame, show_pii=show_pii))
-    frame.to_csv(path, index=index, encoding="utf-8")
+    round_for_csv(frame, CSV_DECIMALS).to_csv(path, index=index, encoding="utf-8")
     return path
 
 
-def note(message: str, *, kind: str = "note") -> str:
+class Note(str):
+    """The text of a note already shown: a cell ending in ``report.note(...)`` does not show it again."""
+
+    def _ipython_display_(self) -> None:
+        """Shown once, by :func:`note`."""
+
+
+def note(message: str, *, kind: str = "note", metadata: dict[str, str] | None = None) -> str:
     """Show a visible note in the report (e.g. what the data cannot support), and return its text.
+
+    The text returned is a :class:`Note`: as the last expression of a cell it is not shown a second
+    time (as a raw ``'**OK:** ...'`` string). ``metadata`` is stored with the output (for the run's pages).
 
     Examples
     --------
@@ -199,13 +217,13 @@ def note(message: str, *, kind: str = "note") -> str:
     '**Note:** No customers table: completeness cannot be checked.'
     """
     label = {"note": "Note", "warning": "Warning", "ok": "OK"}.get(kind, kind.title())
-    text = f"**{label}:** {message}"
+    text = Note(f"**{label}:** {message}")
     try:
         from IPython import get_ipython
         from IPython.display import Markdown, display
 
         if get_ipython() is not None:
-            display(Markdown("> " + text))
+            display(Markdown("> " + text), metadata=metadata or {})
     except ImportError:  # plain Python without IPython: the returned text is enough
         pass
     return text
