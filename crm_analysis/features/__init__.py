@@ -21,9 +21,10 @@ from crm_analysis.features.checks import _validate_transactions
 from crm_analysis.features.customer import _join_customer_tables, _transaction_features, age_band
 from crm_analysis.features.duckdb_engine import customer_features_duckdb, rfm_summary_duckdb
 from crm_analysis.features.spark_engine import customer_features_spark, rfm_summary_spark
+from crm_analysis.features.sql_engine import rfm_summary_sql
 from crm_analysis.features.summary import TIME_UNITS
 
-ENGINES = ("pandas", "duckdb", "spark")
+ENGINES = ("pandas", "duckdb", "spark", "sql")
 
 
 def _check_engine(engine: str) -> None:
@@ -78,6 +79,8 @@ def rfm_summary(transactions: Any, *, engine: str = "pandas", **options: Any) ->
         return rfm_summary_duckdb(transactions, **options)
     if engine == "spark":
         return rfm_summary_spark(transactions, **options)
+    if engine == "sql":  # inside the CRM's database: transactions is its URL or engine (features.sql_engine)
+        return rfm_summary_sql(transactions, **options)
     return summary.rfm_summary(transactions, **options)
 
 
@@ -175,6 +178,9 @@ def customer_features(
     B                      60          1      10.0             10.0     0.000000
     """
     _check_engine(engine)
+    if engine == "sql":
+        raise ValueError("customer_features has no engine='sql' yet; use rfm_summary(url, engine='sql') for the "
+                         "summary computed in the database")
     tx = data.transactions
     if tx is None:
         raise CRMDataError(
@@ -205,5 +211,6 @@ __all__ = [
     "rfm_summary",
     "rfm_summary_duckdb",
     "rfm_summary_spark",
+    "rfm_summary_sql",
     "rfm_summary_with",
 ]
