@@ -457,10 +457,10 @@ def looks_like_pii(values: Any) -> pd.Series:
     """
     series, _ = _as_string_series(values)
     text = series.fillna("").str.strip()
-    hit = pd.Series(False, index=series.index)
+    hit = np.zeros(len(series), dtype=bool)
     for pattern in (_EMAIL_IN_TEXT, _CN_ID_IN_TEXT, _CN_MOBILE_IN_TEXT, _INTL_PHONE_IN_TEXT):
-        hit |= text.str.fullmatch(pattern.pattern).fillna(False).astype(bool)
-    return hit
+        hit |= text.str.fullmatch(pattern.pattern).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(hit, index=series.index, dtype=bool)
 
 
 def pseudonym_key() -> str:
@@ -534,14 +534,14 @@ def mask_frame(df: pd.DataFrame, *, show_pii: bool = False, key: str | bytes | N
                     and not pd.api.types.is_datetime64_any_dtype(df[c].dtype)]
     for column in text_columns:
         values = df[column]
-        if not values.map(lambda v: isinstance(v, str)).any():
+        if not any(isinstance(v, str) for v in values.dropna().unique()[:1_000_000]):
             continue
         if str(column) == "customer_id" and looks_like_pii(values).any():
             replaced = pseudonymise(values.astype("string"), key or pseudonym_key())
         else:
             # Only values with an "@" or a run of 7+ digits can hold personal data: search those.
             suspect = values.astype("string").str.contains(_SUSPECT, regex=True).fillna(False).astype(bool)
-            if not suspect.any():
+            if not suspect.to_numpy(dtype=bool).any():
                 continue
             replaced = values.where(~suspect, values[suspect].map(mask_text))
             if replaced.equals(values):
