@@ -26,6 +26,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from crm_analysis.app.runjson import ChapterResult
 from crm_analysis.core import i18n, paths
+from crm_analysis.core.errors import TooLittleData
 from crm_analysis.data import privacy
 
 KERNEL_NAME = "python3"
@@ -166,7 +167,9 @@ def execute_chapter(chapter: ChapterResult, params: dict[str, Any], cwd: Path, p
             kernel_manager_class=manager,
         )
     except PapermillExecutionError as exc:
-        chapter.status, chapter.error = "failed", privacy.mask_text(f"{exc.ename}: {exc.evalue}", show_pii=show_pii)
+        # TooLittleData: valid data too small for the rest of the chapter; a note, not a failure.
+        chapter.status = "skipped" if exc.ename == TooLittleData.__name__ else "failed"
+        chapter.error = privacy.mask_text(f"{exc.ename}: {exc.evalue}", show_pii=show_pii)
         chapter.traceback = privacy.mask_text(_ANSI.sub("", "\n".join(exc.traceback or [])), show_pii=show_pii)
     except DeadKernelError as exc:  # e.g. killed by the kernel's out-of-memory killer
         chapter.status = "failed"
@@ -180,7 +183,9 @@ def execute_chapter(chapter: ChapterResult, params: dict[str, Any], cwd: Path, p
 def reader_notebook(nb: nbformat.NotebookNode, *, show_pii: bool = False) -> nbformat.NotebookNode:
     """The executed notebook as the reader's page shows it: no tracebacks, no personal data.
 
-    Each error output becomes a short message saying what failed and what to do (the traceback
+    A :class:`~crm_analysis.core.errors.TooLittleData` error becomes a note saying what is not
+    computed and from what size it works. Any other error output becomes a short message saying
+    what failed and what to do (the traceback
     stays in the executed notebook and in ``run.json``); papermill's banner cells pointing at the
     failing cell go; every text output is passed through
     :func:`crm_analysis.data.privacy.mask_text` unless ``show_pii``. Images are left as they are.
@@ -217,7 +222,11 @@ def reader_notebook(nb: nbformat.NotebookNode, *, show_pii: bool = False) -> nbf
             continue
         outputs = []
         for output in cell.get("outputs", []):
-            if output.output_type == "error":
+            if output.output_type == "error" and output.ename == TooLittleData.__name__:
+                output = nbformat.v4.new_output("display_data", data={"text/markdown": "> **" + i18n._(
+                    "Note: the rest of this chapter is not computed.") + "** " + privacy.mask_text(
+                    output.evalue, show_pii=show_pii)})
+            elif output.output_type == "error":
                 output = nbformat.v4.new_output("display_data", data={"text/markdown": _failure_message(
                     privacy.mask_text(f"{output.ename}: {output.evalue}", show_pii=show_pii))})
             elif output.output_type == "stream":

@@ -390,7 +390,8 @@ def index_html(result: RunResult, info: Mapping[str, Any]) -> str:
         chapter_rows.append(f"<li>{link} — {description}{notebook}</li>")
     run_rows = []
     for c in result.chapters:  # the run's record for the analyst: status and time per chapter
-        state = "ok" if c.status == "ok" else f"failed: {c.error}"
+        state = {"ok": "ok", "skipped": f"stopped early, too little data: {c.error}",
+                 "interrupted": f"{c.error}"}.get(c.status, f"failed: {c.error}")
         page = f'<a href="{esc(c.html.name)}">{esc(c.name)}</a>' if c.html else esc(c.name)
         run_rows.append(f'<tr class="{"ok" if c.status == "ok" else "failed"}"><td>{page}</td>'
                         f"<td>{esc(state)}</td><td>{c.seconds:.1f} s</td></tr>")

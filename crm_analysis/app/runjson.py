@@ -51,7 +51,9 @@ class ChapterResult:
     html : pathlib.Path or None
         The chapter's HTML report (None if it could not be written).
     status : str
-        ``"ok"``, ``"failed"`` or ``"interrupted"`` (stopped by SIGINT or SIGTERM while running).
+        ``"ok"``, ``"failed"``, ``"interrupted"`` (stopped by SIGINT or SIGTERM while running) or
+        ``"skipped"`` (stopped early by :class:`~crm_analysis.core.errors.TooLittleData`: the data is
+        too small for the rest of the chapter; ``error`` holds the note; not a failure).
     seconds : float
         Wall time of the execution.
     error : str or None
@@ -115,8 +117,8 @@ class RunResult:
 
     @property
     def failed(self) -> list[ChapterResult]:
-        """The chapters that failed."""
-        return [c for c in self.chapters if c.status != "ok"]
+        """The chapters that failed or were interrupted (a chapter skipped for too little data is not failed)."""
+        return [c for c in self.chapters if c.status not in ("ok", "skipped")]
 
 
 def relative(path: Path, root: Path) -> str:

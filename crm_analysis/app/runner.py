@@ -674,7 +674,8 @@ def _run_chapters(
             chapter.html = _chapter_page(chapter, show_code, show_pii, params.get("lang"))
             result.chapters.append(chapter)
             if progress:
-                status = "ok" if chapter.status == "ok" else f"FAILED ({chapter.error})"
+                status = {"ok": "ok", "skipped": f"stopped early ({chapter.error})"}.get(
+                    chapter.status, f"FAILED ({chapter.error})")
                 tqdm.write(f"{chapter.name}: {status} in {chapter.seconds:.1f} s", file=sys.stderr)
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from crm_analysis.core import i18n
 from crm_analysis.core.checks import require_columns
-from crm_analysis.core.errors import CRMDataError
+from crm_analysis.core.errors import TooLittleData
 from crm_analysis.features import rfm_summary, rfm_summary_with
 from crm_analysis.models.clv import (
     BetaGeoModel,
@@ -145,7 +145,9 @@ def fit_value_models(
     Raises
     ------
     crm_analysis.core.errors.CRMDataError
-        If columns are missing or there are too few customers to fit.
+        If columns are missing.
+    crm_analysis.core.errors.TooLittleData
+        If there are fewer than 20 customers or 5 repeat buyers (the chapter stops there with a note).
 
     Examples
     --------
@@ -158,7 +160,7 @@ def fit_value_models(
     """
     require_columns(summary, _SUMMARY_REQUIRED, "RFM summary")
     if len(summary) < 20 or int((summary["frequency"] > 0).sum()) < 5:
-        raise CRMDataError(
+        raise TooLittleData(
             f"RFM summary: {len(summary)} customers and {int((summary['frequency'] > 0).sum())} repeat buyers "
             "are too few to fit the purchase models (need at least 20 customers and 5 repeat buyers)"
         )
