@@ -27,6 +27,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from crm_analysis.core import i18n
+from crm_analysis.core.errors import TooLittleData
 from crm_analysis.core.threads import single_thread
 
 __all__ = ["CustomerSegmenter", "KChoice", "bootstrap_stability", "choose_k", "choose_k_widening", "select_k"]
@@ -331,6 +332,12 @@ def choose_k_widening(
     -------
     KChoice
 
+    Raises
+    ------
+    crm_analysis.core.errors.TooLittleData
+        If ``X`` has no more rows than the smallest k asked for (k values of ``n`` rows or more
+        are left out: the silhouette needs ``k <= n - 1``).
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)
@@ -339,7 +346,13 @@ def choose_k_widening(
     >>> choice.k, choice.at_edge, sorted(choice.scores.index)[-1] >= 5
     (5, False, True)
     """
-    asked = sorted(set(int(k) for k in k_values))
+    wanted = sorted(set(int(k) for k in k_values))
+    # The silhouette needs 2 <= k <= n - 1: with few customers the range is cut to what they allow.
+    asked = [k for k in wanted if k <= len(X) - 1]
+    widen_to = min(widen_to, len(X) - 1)
+    if not asked:
+        raise TooLittleData(f"{len(X)} customer(s): clustering into k = {wanted[0]} or more groups needs at least "
+                            f"{wanted[0] + 1} customers; the clusters and everything built on them are skipped")
     scores = select_k(X, asked, **select_options)  # type: ignore[arg-type]
     k = choose_k(scores)
     while True:

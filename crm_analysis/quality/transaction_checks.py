@@ -28,7 +28,7 @@ def _check_transactions(tx: pd.DataFrame, customers: pd.DataFrame | None, as_of:
                        "cannot be checked."))
     found.append(_duplicate_lines(tx, kw))
     if "status" in tx:
-        status = tx["status"].astype("string").str.strip()
+        status = tx["status"].astype("string").str.strip().fillna("")  # missing: neither completed nor cancelled
         neg = (tx["amount"] < 0) & (status == "completed")
         found.append(_finding(tx, neg, check="unflagged_negative_amount", column="amount",
                               detail="negative amount with status completed", **kw))

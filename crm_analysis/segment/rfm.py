@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crm_analysis.core.checks import require_columns
+from crm_analysis.core.errors import TooLittleData
 
 __all__ = [
     "FEATURES_HINT",
@@ -146,6 +147,8 @@ def rfm_scores(features: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
     crm_analysis.core.errors.CRMDataError
         If ``features`` lacks one of :data:`RFM_COLUMNS`, or one of them is empty for some customers
         (the first five are named).
+    crm_analysis.core.errors.TooLittleData
+        If ``features`` has no row (no customer bought before the as-of date).
 
     Examples
     --------
@@ -154,6 +157,9 @@ def rfm_scores(features: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
     [['555', 'champions'], ['111', 'lost']]
     """
     require_columns(features, RFM_COLUMNS, "rfm_scores", hint=FEATURES_HINT, no_missing=True)
+    if features.empty:
+        raise TooLittleData("no customer has a purchase before the as-of date: RFM scores, ABC tiers and clusters "
+                            "need at least 1 customer with a purchase (clusters more than 2)")
     out = pd.DataFrame(index=features.index)
     out["r_score"] = quintile_score(features["recency_days"], higher_is_better=False, n_bins=n_bins)
     out["f_score"] = quintile_score(features["n_orders"], n_bins=n_bins)
