@@ -2,7 +2,7 @@
 
 Layers, bottom to top::
 
-    core  <  data  <  features, models  <  quality, segment, churn, value (chapters)  <  app
+    core  <  data  <  features, models  <  quality, segment, churn, value, care (chapters)  <  app
 
 A module imports only from its own layer or below; ``features`` and ``models`` do not import each
 other (features -> core/data, models -> core); chapters never import other chapters (results pass
@@ -25,7 +25,7 @@ import crm_analysis
 PACKAGE = "crm_analysis"
 SOURCE = Path(crm_analysis.__file__).resolve().parent
 MAX_LINES = 800
-CHAPTERS = ("quality", "segment", "churn", "value")
+CHAPTERS = ("quality", "segment", "churn", "value", "care")
 #: Which subpackages each may import (the package root, ``crm_analysis/__init__.py``, only
 #: re-exports core and ``__version__``, so every layer may import it).
 ALLOWED: dict[str, set[str]] = {

@@ -1,0 +1,92 @@
+"""notebooks/05_customer_care.ipynb: the session run on the teaching data (after chapters 1-4) and a run alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from crm_analysis.core import paths
+from crm_analysis.data.privacy import find_raw_pii
+
+NOTEBOOK = paths.NOTEBOOKS_DIR / "05_customer_care.ipynb"
+
+pytestmark = pytest.mark.slow
+
+
+def _outputs_text(nb: nbformat.NotebookNode) -> str:
+    """Every output of the executed notebook as one searchable text (JSON; non-ASCII kept)."""
+    return json.dumps([cell.get("outputs", []) for cell in nb.cells], ensure_ascii=False)
+
+
+@pytest.fixture(scope="module")
+def teaching_run(report_run) -> tuple[Path, nbformat.NotebookNode]:
+    """Chapter 5 of the session's run on the teaching data (tests/conftest.py), after chapters 1-4."""
+    assert report_run.exit_code == 0
+    return report_run.out, report_run.notebook(NOTEBOOK.stem)
+
+
+@pytest.fixture(scope="module")
+def alone_run(tmp_path_factory: pytest.TempPathFactory, execute_notebook) -> tuple[Path, nbformat.NotebookNode]:
+    out = tmp_path_factory.mktemp("care-alone")
+    return out, execute_notebook(NOTEBOOK, out, lang="zh")
+
+
+def test_committed_notebook_is_clean_and_parameterised():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert "report.prepare(" in code[1].source and "run_dir=output_dir" in code[1].source
+    assert sum("solution" in c.metadata.get("tags", []) for c in code) >= 3
+    assert code[-1].source.strip() == "report.versions()"
+    headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## ")]
+    assert headings[:7] == ["## 1. The customer log (客户日志)", "## 2. Visit plan kept? (访问计划)",
+                            "## 3. Service standards (服务标准)", "## 4. Complaints (投诉分析)",
+                            "## 5. Service recovery (服务补救)", "## 6. Satisfaction (满意度)",
+                            "## 7. What to do with this (管理建议)"]
+
+
+def test_teaching_run_uses_chapter_4_tiers_and_checks_the_visit_plan(teaching_run):
+    out, nb = teaching_run
+    assert "Value tiers and values are chapter 4's" in _outputs_text(nb)
+    plan = pd.read_csv(out / "tables" / "care_visit_plan.csv").set_index("tier")
+    assert plan.index.tolist() == ["A", "B", "C"]
+    assert plan["plan_days"].tolist() == [30, 90, 365]
+    assert plan["on_time_share"].between(0, 1).all()
+    assert (plan["on_time"] + plan["overdue"] <= plan["customers"]).all()
+    overdue = pd.read_csv(out / "tables" / "care_overdue.csv")
+    assert overdue["value_at_risk"].is_monotonic_decreasing and (overdue["overdue_days"] > 0).all()
+
+
+def test_teaching_run_service_figures_and_care_list(teaching_run):
+    out, _nb = teaching_run
+    log = pd.read_csv(paths.TEACHING_DIR / "interactions.csv")
+    complaints = log[log["kind"] == "complaint"]
+    standards = pd.read_csv(out / "tables" / "care_service_standards.csv").iloc[0]
+    # Cleaning may quarantine a few rows: the rate is that of the clean complaints, close to the file's.
+    file_rate = complaints["resolved"].astype(str).str.lower().eq("true").mean()
+    assert standards["resolution_rate"] == pytest.approx(file_rate, abs=0.01)
+    pareto = pd.read_csv(out / "tables" / "care_complaint_pareto.csv")
+    assert pareto["complaints"].sum() == standards["resolution_known"]
+    calls = pd.read_csv(out / "tables" / "care_call_list.csv")
+    assert 0 < len(calls) <= 25 and set(calls["reason"]) <= {"unresolved complaint", "visit overdue"}
+
+
+def test_teaching_run_shows_no_raw_personal_data(teaching_run):
+    out, nb = teaching_run
+    customers = pd.read_csv(paths.TEACHING_DIR / "customers.csv", dtype="string")
+    text = _outputs_text(nb) + "".join(
+        (out / "tables" / f"{name}.csv").read_text(encoding="utf-8") for name in ("care_overdue", "care_call_list"))
+    assert find_raw_pii(text, customers["phone"].dropna(), customers["email"].dropna()) == []
+
+
+def test_alone_in_chinese_it_says_where_the_tiers_come_from(alone_run):
+    out, nb = alone_run
+    text = _outputs_text(nb)
+    assert "ABC" in text and "本章单独运行" in text
+    assert "Tier A customers" not in text and "级客户按计划" in text
+    assert (out / "tables" / "care_visit_plan.csv").is_file()
