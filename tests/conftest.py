@@ -4,7 +4,7 @@ The expensive things are made once per test session and shared:
 
 - ``teaching_data``: the teaching data set as loaded (not cleaned).
 - ``report_run``: ``crm-analysis run`` on the teaching data into a temporary run folder: chapters
-  1-4 executed once, in order, so the hand-off between them is exercised; the notebook tests,
+  1-5 executed once, in order, so the hand-off between them is exercised; the notebook tests,
   the report tests and the student-edition tests all read this one run.
 - ``execute_notebook``: run any notebook with papermill, as the runner does (for the runs on
   other sources that single chapters check, and for the student editions).
@@ -69,7 +69,7 @@ class ReportRun:
 
 @pytest.fixture(scope="session")
 def report_run(tmp_path_factory: pytest.TempPathFactory) -> ReportRun:
-    """Chapters 1-4 on the teaching data, executed once per session by the runner (as a scheduler would)."""
+    """Chapters 1-5 on the teaching data, executed once per session by the runner (as a scheduler would)."""
     _require_teaching_data()
     out = tmp_path_factory.mktemp("reports") / "run"
     return ReportRun(out=out, exit_code=cli.main(["run", "--out", str(out), "--quiet"]))
