@@ -91,9 +91,17 @@ def transaction_lines(transactions: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _map_dates(keys: pd.Series, dates: pd.Series) -> pd.Series:
+    """``keys.map(dates)`` for a date Series, also when ``dates`` is empty (no customer lost, one
+    buyer...): pandas cannot map through an empty datetime Series, the result is then all NaT."""
+    if dates.empty:
+        return pd.Series(pd.NaT, index=keys.index, dtype="datetime64[ns]")
+    return pd.to_datetime(keys.map(dates))
+
+
 def _cutoff_per_row(customer_ids: pd.Series, as_of: pd.Timestamp | pd.Series) -> np.ndarray:
     if isinstance(as_of, pd.Series):
-        return pd.to_datetime(customer_ids.map(as_of)).to_numpy()
+        return _map_dates(customer_ids, as_of).to_numpy()
     return np.full(len(customer_ids), np.datetime64(_day(as_of), "ns"))
 
 
@@ -191,7 +199,7 @@ def behaviour_features(
                            .reindex(f.index).fillna(0.0))
     f["return_rate"] = (f["returns"] / f["n_orders"]).clip(upper=1.0)
     # what happened around the last order is what most often precedes leaving
-    since_last = rets["order_date"] >= rets["customer_id"].map(f["last_purchase"])
+    since_last = rets["order_date"] >= _map_dates(rets["customer_id"], f["last_purchase"])
     f["returns_since_last_purchase"] = (rets.loc[since_last].groupby("customer_id")["order_key"].nunique()
                                         .reindex(f.index).fillna(0.0))
     rise = _day(price_rise_date) if price_rise_date is not None else None
@@ -239,7 +247,7 @@ def _interaction_features(data: CRMData, as_of: str | pd.Timestamp | pd.Series, 
     frame["price_topic"] = topic.str.contains("price|价", regex=True).fillna(False).to_numpy(dtype=bool)[keep]
     frame["unresolved"] = frame["complaint"] & ~frame["resolved"]
     frame["unresolved_recent"] = frame["unresolved"] & (frame["age"] < recent_days)
-    last = pd.to_datetime(frame["customer_id"].map(last_purchase)).to_numpy()
+    last = _map_dates(frame["customer_id"], last_purchase).to_numpy()
     frame["after_last"] = frame["unresolved"] & (dates[keep] >= last - np.timedelta64(30, "D"))
     g = frame.groupby("customer_id")
     out = pd.DataFrame({
