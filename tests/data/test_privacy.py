@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crm_analysis.data import privacy as _privacy
 from crm_analysis.data.privacy import (
     find_raw_pii,
     mask_email,
@@ -194,3 +195,65 @@ def test_personal_data_in_messages_is_masked_by_the_report_rules():
     assert mask_value("email", "zhang.wei-at-example.com") == "***"
     assert mask_value("name", "Alexander Smith") == "A*** S***"
     assert mask_value("city", "x" * 50) == "x" * 37 + "..."
+
+
+# ------------------------------------------------ personal data by shape, in any column (issue 17)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("会员 13812345678 已注册", "会员 138****5678 已注册"),
+        ("+86 138-1234-5678,", "138****5678,"),
+        ("0086 13812345678", "138****5678"),
+        ("wei.zhang@example.com.cn)", "w***@example.com.cn)"),
+        ("ID 11010519900307123X", "ID ****************3X"),
+        ("call +44 20 7946 0958 now", "call **********58 now"),
+        # not personal data: order numbers, amounts, dates, short ids, digits inside words or image data
+        ("order 202401011234567", "order 202401011234567"),
+        ("amount 1381234567.50", "amount 1381234567.50"),
+        ("2024-01-31 C000123 17850", "2024-01-31 C000123 17850"),
+        ("iVBORw0KGgoAAA13812345678AAAA", "iVBORw0KGgoAAA13812345678AAAA"),
+    ],
+)
+def test_mask_text_finds_personal_data_by_its_shape(text: str, masked: str) -> None:
+    assert _privacy.mask_text(text) == masked
+    assert _privacy.mask_text(text, show_pii=True) == text
+
+
+def test_mask_frame_pseudonymises_phone_keys_stably_and_masks_other_columns() -> None:
+    frame = pd.DataFrame({"customer_id": ["13812345678", "13900001111", "13812345678"],
+                          "remark": ["ok", "mail li@example.com", None], "n_orders": [1, 2, 3]})
+    one, two = _privacy.mask_frame(frame, key="k1"), _privacy.mask_frame(frame, key="k1")
+    assert one["customer_id"].tolist() == two["customer_id"].tolist()  # stable: tables stay joinable
+    assert one["customer_id"][0] == one["customer_id"][2] != one["customer_id"][1]
+    assert _privacy.mask_frame(frame, key="k2")["customer_id"][0] != one["customer_id"][0]  # keyed
+    assert one["remark"].tolist()[:2] == ["ok", "mail l***@example.com"] and pd.isna(one["remark"][2])
+    assert one["n_orders"].tolist() == [1, 2, 3]
+    by_index = _privacy.mask_frame(frame.set_index("customer_id"), key="k1")
+    assert by_index.index.tolist() == one["customer_id"].tolist()
+    plain = pd.DataFrame({"customer_id": ["C1", "C2"], "x": [1, 2]})
+    assert _privacy.mask_frame(plain, key="k1") is plain  # nothing to mask: untouched
+    assert _privacy.mask_frame(frame, show_pii=True) is frame
+
+
+def test_pseudonym_key_comes_from_the_environment_or_a_private_file(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(_privacy.PSEUDONYM_KEY_ENV, "from-env")
+    assert _privacy.pseudonym_key() == "from-env"
+    monkeypatch.delenv(_privacy.PSEUDONYM_KEY_ENV)
+    monkeypatch.setattr(_privacy, "PSEUDONYM_KEY_FILE", tmp_path / "key")
+    first = _privacy.pseudonym_key()
+    assert len(first) == 64 and _privacy.pseudonym_key() == first
+    assert (tmp_path / "key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("cell", ['=HYPERLINK("http://example.invalid","click")', "+1", "-2+3", "@SUM(A1)",
+                                  "\t=1", "\r=1"])
+def test_defuse_formulas_prefixes_every_formula_start(cell: str) -> None:
+    frame = pd.DataFrame({"customer_id": [cell, "C1"], "amount": [-1.5, 2.0]}).set_index(pd.Index([cell, "x"]))
+    frame.columns = [cell, "amount"]
+    out = _privacy.defuse_formulas(frame)
+    assert out.iloc[0, 0] == "'" + cell and out.iloc[1, 0] == "C1"
+    assert out.columns[0] == "'" + cell and out.index[0] == "'" + cell
+    assert out["amount"].tolist() == [-1.5, 2.0]
