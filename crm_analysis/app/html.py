@@ -3,8 +3,8 @@
 A chapter page is written for its reader (``audience``):
 
 - ``"manager"`` (default): "What to do with this" moved to the top, right after the chapter's
-  introduction; the exercises and their solutions, the package-version table and the "Try it"
-  cells (a static copy of a chart already shown) left out;
+  introduction (before its first numbered section); the exercises and their solutions, the
+  package-version table and the "Try it" cells (a static copy of a chart already shown) left out;
 - ``"teacher"`` (``-p audience teacher``): everything the executed notebook holds.
 
 Every page has a title in words, a link back to the index and a table of contents, in the report
@@ -41,8 +41,9 @@ _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 
 #: Page style added to nbconvert's: readable width, wrapping text, wide tables scrolling in their box.
 PAGE_CSS = """
-body { font-family: %(stack)s; }
-.jp-RenderedHTMLCommon { font-family: %(stack)s; }
+:root { --jp-ui-font-family: %(stack)s; --jp-content-font-family: %(stack)s; --jp-code-font-family: %(mono)s; }
+body, .jp-RenderedHTMLCommon { font-family: %(stack)s; }
+pre, code, kbd, samp, .jp-OutputArea-output pre { font-family: %(mono)s; }
 .crm-nav { max-width: 70em; margin: 1em auto; padding: .6em 1em; background: #f4f6f8; border-radius: 6px; }
 .crm-nav ol { margin: .3em 0; columns: 2; }
 .jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow-x: auto; max-width: 100%%; }
@@ -60,7 +61,7 @@ _WORDS = {
 }
 _HEADING = re.compile(r"^(#{1,3})\s+(.*)$")
 _CHAPTER = re.compile(r"^Chapter\s+(\d+)\s*[—-]\s*")
-_CJK_PART = re.compile(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)\s*$")
+_CJK_PART = re.compile(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)")
 
 
 def _heading(cell: Any) -> tuple[int, str] | None:
@@ -80,6 +81,8 @@ def heading_in(text: str, lang: str) -> str:
     ('2. RFM 评分', '2. RFM scoring (RFM 评分)')
     >>> heading_in("Chapter 2 — Customer segmentation (客户细分)", "zh")
     '第 2 章 客户细分'
+    >>> heading_in("3. Predicted value (预测价值): BG/NBD + Gamma-Gamma", "zh")
+    '3. 预测价值'
     """
     if lang != "zh":
         return text
@@ -171,8 +174,8 @@ def page_cells(nb: nbformat.NotebookNode, audience: str = "manager", lang: str =
         if start is not None:
             end = _section_end(cells, start)
             section, cells = cells[start:end], cells[:start] + cells[end:]
-            after = next((i + 1 for i, c in enumerate(cells)
-                          if c.cell_type == "code" and "report.prepare(" in c.source), 1)
+            # right after the chapter's introduction: before its first numbered section
+            after = next((i for i, c in enumerate(cells) if (h := _heading(c)) and h[0] == 2), len(cells))
             cells = cells[:after] + section + cells[after:]
     for cell in cells:
         h = _heading(cell)
@@ -210,7 +213,7 @@ def _finish_page(body: str, lang: str, index_href: str | None) -> str:
            "</details></nav>") if toc or back else ""
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + nav, body, count=1)
     visible = re.sub(r"<style.*?</style>|<script.*?</script>|<[^>]+>", "", body, flags=re.S)
-    css = PAGE_CSS % {"stack": fonts.FONT_STACK} + fonts.font_face_css(visible + nav)
+    css = PAGE_CSS % {"stack": fonts.FONT_STACK, "mono": fonts.MONO_STACK} + fonts.font_face_css(visible + nav)
     return body.replace("</head>", f"<style>{css}</style>\n</head>", 1)
 
 

@@ -427,7 +427,7 @@ def index_html(result: RunResult, info: Mapping[str, Any]) -> str:
            " .card { border: 1px solid #d5dbe1; border-radius: 8px; padding: .2em 1em 1em; }"
            " .figures { list-style: none; padding: 0; } .figure { font-weight: 700; font-size: 1.2em; }"
            " .change { color: #555; font-size: .9em; } .failed { color: #a40000; } .small { color: #555; }"
-           " code { overflow-wrap: anywhere; }")
+           f" code {{ overflow-wrap: anywhere; font-family: {fonts.MONO_STACK}; }}")
     css += fonts.font_face_css(re.sub("<[^>]+>", "", body))
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -47,6 +47,28 @@ def browser():
         browser.close()
 
 
+def _cjk_not_in_embedded_font(page) -> list[tuple[str, list[str]]]:
+    """Elements whose own Chinese characters were drawn (at least partly) by another font than the
+    embedded one: on a machine without CJK fonts those are empty boxes. Asks Chromium which fonts
+    it used for each element (DevTools ``CSS.getPlatformFontsForNode``)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    wrong = []
+    for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "body *"})["nodeIds"]:
+        children = cdp.send("DOM.describeNode", {"nodeId": node, "depth": 1})["node"].get("children", [])
+        own = "".join(c.get("nodeValue", "") for c in children if c.get("nodeType") == 3)
+        n_cjk = sum(len(fonts.cjk_characters(ch)) for ch in own)
+        if not n_cjk:
+            continue
+        used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        if sum(f["glyphCount"] for f in used if f["familyName"] == fonts.FONT_FAMILY) < n_cjk:
+            wrong.append((own[:40], [f["familyName"] for f in used]))
+    cdp.detach()
+    return wrong
+
+
 def _open(browser, page_path: Path) -> tuple[object, list[str], list[str]]:
     """Open a page; return it, the requests that left the machine and the console errors."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -90,10 +112,10 @@ def test_page_in_browser(any_run, browser, stem):
         assert layout["broken"] == 0
         assert layout["wide"] == []
         assert layout["overflowing"] == []
-        text = page.inner_text("body")
-        cjk = fonts.cjk_characters(text)
-        if cjk:  # every Chinese character drawn with the embedded font, not a system one or a box
+        cjk = fonts.cjk_characters(page.inner_text("body"))
+        if cjk:  # every Chinese character drawn with the embedded font, not a system font's box
             assert page.evaluate(f"document.fonts.check('16px \"{fonts.FONT_FAMILY}\"', {cjk!r})")
+            assert _cjk_not_in_embedded_font(page) == []
         lang = page.evaluate("document.documentElement.lang")
         assert lang == report_run.lang
         if report_run.lang == "zh":
@@ -154,5 +176,6 @@ def test_manager_page_has_no_solutions(report_run, stem):
     nb = report_run.notebook(stem)
     assert any("solution" in c.metadata.get("tags", []) for c in nb.cells)  # the executed notebook keeps them
     assert "Exercises (练习)" not in page and "report.versions" not in page
-    assert page.index("What to do with this") < page.index('id="1.')
+    headings = re.findall(r"<h2 id=[^>]*>(.*?)</h2>", page, flags=re.S)
+    assert "What to do with this" in headings[0] or "管理建议" in headings[0]  # the actions first
     assert isinstance(nbformat.reads(nbformat.writes(nb), as_version=4), nbformat.NotebookNode)
