@@ -26,7 +26,7 @@ import nbformat
 from nbconvert import HTMLExporter
 
 from crm_analysis.app import fonts
-from crm_analysis.app.index import index_html
+from crm_analysis.app.index import heading_in, index_html
 from crm_analysis.app.runjson import ChapterResult
 
 AUDIENCES = ("manager", "teacher")
@@ -60,8 +60,6 @@ _WORDS = {
     "zh": {"back": "← 全部章节（索引）", "contents": "目录"},
 }
 _HEADING = re.compile(r"^(#{1,3})\s+(.*)$")
-_CHAPTER = re.compile(r"^Chapter\s+(\d+)\s*[—-]\s*")
-_CJK_PART = re.compile(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)")
 
 
 def _heading(cell: Any) -> tuple[int, str] | None:
@@ -70,30 +68,6 @@ def _heading(cell: Any) -> tuple[int, str] | None:
         return None
     match = _HEADING.match(cell.source.strip().splitlines()[0])
     return (len(match.group(1)), match.group(2).strip()) if match else None
-
-
-def heading_in(text: str, lang: str) -> str:
-    """A bilingual heading ``"English (中文)"`` in the report language.
-
-    Examples
-    --------
-    >>> heading_in("2. RFM scoring (RFM 评分)", "zh"), heading_in("2. RFM scoring (RFM 评分)", "en")
-    ('2. RFM 评分', '2. RFM scoring (RFM 评分)')
-    >>> heading_in("Chapter 2 — Customer segmentation (客户细分)", "zh")
-    '第 2 章 客户细分'
-    >>> heading_in("3. Predicted value (预测价值): BG/NBD + Gamma-Gamma", "zh")
-    '3. 预测价值'
-    """
-    if lang != "zh":
-        return text
-    chinese = _CJK_PART.search(text)
-    if chinese is None:
-        return text
-    rest = text[: chinese.start()].strip()
-    number = re.match(r"^(\d+\.)\s", rest)
-    chapter = _CHAPTER.match(rest)
-    prefix = f"第 {chapter.group(1)} 章 " if chapter else (number.group(1) + " " if number else "")
-    return prefix + chinese.group(1).strip()
 
 
 def _section_end(cells: list[Any], start: int) -> int:

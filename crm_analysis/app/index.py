@@ -90,6 +90,34 @@ _WORDS = {
 }
 
 
+_CHAPTER = re.compile(r"^Chapter\s+(\d+)\s*[—-]\s*")
+_CJK_PART = re.compile(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)")
+
+
+def heading_in(text: str, lang: str) -> str:
+    """A bilingual heading ``"English (中文)"`` in the report language.
+
+    Examples
+    --------
+    >>> heading_in("2. RFM scoring (RFM 评分)", "zh"), heading_in("2. RFM scoring (RFM 评分)", "en")
+    ('2. RFM 评分', '2. RFM scoring (RFM 评分)')
+    >>> heading_in("Chapter 2 — Customer segmentation (客户细分)", "zh")
+    '第 2 章 客户细分'
+    >>> heading_in("3. Predicted value (预测价值): BG/NBD + Gamma-Gamma", "zh")
+    '3. 预测价值'
+    """
+    if lang != "zh":
+        return text
+    chinese = _CJK_PART.search(text)
+    if chinese is None:
+        return text
+    rest = text[: chinese.start()].strip()
+    number = re.match(r"^(\d+\.)\s", rest)
+    chapter = _CHAPTER.match(rest)
+    prefix = f"第 {chapter.group(1)} 章 " if chapter else (number.group(1) + " " if number else "")
+    return prefix + chinese.group(1).strip()
+
+
 def _table(out_dir: Path, name: str) -> pd.DataFrame | None:
     path = out_dir / "tables" / f"{name}.csv"
     return pd.read_csv(path) if path.is_file() else None
@@ -209,7 +237,7 @@ def chapter_facts(chapter: ChapterResult) -> dict[str, Any]:
     for cell in nb.cells:
         first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
         if cell.cell_type == "markdown" and first.startswith("# ") and facts["title"] == chapter.name:
-            facts["title"] = first[2:].strip()
+            facts["title"] = heading_in(first[2:].strip(), facts["lang"])
         if cell.cell_type == "markdown" and first.startswith("## "):
             in_summary = _summary_heading(first)
         for output in cell.get("outputs", []):
@@ -434,5 +462,5 @@ def index_html(result: RunResult, info: Mapping[str, Any]) -> str:
             f"<title>{w['title']}</title><style>{css}</style></head><body>\n{body}\n</body></html>\n")
 
 
-__all__ = ["CHAPTER_LINES", "TABLES", "build_summary", "chapter_facts", "index_html", "key_figures",
+__all__ = ["CHAPTER_LINES", "TABLES", "build_summary", "chapter_facts", "heading_in", "index_html", "key_figures",
            "previous_summary", "run_status"]
