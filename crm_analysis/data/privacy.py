@@ -387,7 +387,8 @@ _CN_MOBILE_IN_TEXT = re.compile(
 )
 # An international number written with its + (E.164: up to 15 digits, spaces/dashes/brackets allowed).
 _INTL_PHONE_IN_TEXT = re.compile(r"(?<![\w+/])\+\d[\d ()-]{6,18}\d(?![\w/])")
-_SUSPECT = r"@|\d[\d ()-]{5,}\d"
+# What any match above needs: an "@", a "+digit", or a run of 11+ digits and separators (a mobile number).
+_SUSPECT = r"@|\+\d|\d[\d ()-]{9,}\d"
 #: Environment variable holding the key of :func:`customer_pseudonyms` (a secret kept out of reports).
 PSEUDONYM_KEY_ENV = "CRM_ANALYSIS_PSEUDONYM_KEY"
 #: Where the key is kept when the environment variable is not set (created once, readable by the owner only).
@@ -534,15 +535,13 @@ def mask_frame(df: pd.DataFrame, *, show_pii: bool = False, key: str | bytes | N
                     and not pd.api.types.is_datetime64_any_dtype(df[c].dtype)]
     for column in text_columns:
         values = df[column]
-        if not any(isinstance(v, str) for v in values.dropna().unique()[:1_000_000]):
+        # Only values with an "@", a "+digit" or 11+ digits can hold personal data: search those.
+        suspect = values.astype("string").str.contains(_SUSPECT, regex=True).fillna(False).to_numpy(dtype=bool)
+        if not suspect.any():
             continue
-        if str(column) == "customer_id" and looks_like_pii(values).any():
+        if str(column) == "customer_id" and looks_like_pii(values[suspect]).any():
             replaced = pseudonymise(values.astype("string"), key or pseudonym_key())
         else:
-            # Only values with an "@" or a run of 7+ digits can hold personal data: search those.
-            suspect = values.astype("string").str.contains(_SUSPECT, regex=True).fillna(False).astype(bool)
-            if not suspect.to_numpy(dtype=bool).any():
-                continue
             replaced = values.where(~suspect, values[suspect].map(mask_text))
             if replaced.equals(values):
                 continue
@@ -550,7 +549,8 @@ def mask_frame(df: pd.DataFrame, *, show_pii: bool = False, key: str | bytes | N
         out[column] = replaced
     index = df.index
     if index.name == "customer_id" and not pd.api.types.is_numeric_dtype(index.dtype) and looks_like_pii(
-            pd.Series(index)).any():
+            pd.Series(index).loc[lambda ids: ids.astype("string").str.contains(_SUSPECT).fillna(False)
+                                 .to_numpy(dtype=bool)]).any():
         out = out.copy() if out is df else out
         out.index = pd.Index(pseudonymise(pd.Series(index), key or pseudonym_key()), name=index.name)
     return out
@@ -558,6 +558,7 @@ def mask_frame(df: pd.DataFrame, *, show_pii: bool = False, key: str | bytes | N
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = r"[=+\-@\t\r]"
 
 
 def _defuse(value: Any) -> Any:
@@ -596,9 +597,11 @@ def defuse_formulas(df: pd.DataFrame) -> pd.DataFrame:
         values = df.iloc[:, position]
         if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_datetime64_any_dtype(values.dtype):
             continue
-        defused = values.map(_defuse)
-        if not defused.equals(values):
+        text = values.map(lambda v: v if isinstance(v, str) else None) if values.dtype == object else values
+        risky = text.astype("string").str.match(_FORMULA_START).fillna(False).to_numpy(dtype=bool)
+        if risky.any():
             out = out.copy() if out is df else out
+            defused = values.where(~risky, values[risky].map(_defuse))
             out.iloc[:, position] = defused.astype(values.dtype) if values.dtype == "string" else defused
     if any(isinstance(c, str) and c.startswith(FORMULA_STARTS) for c in df.columns):
         out = out.copy() if out is df else out
