@@ -111,10 +111,11 @@ def cluster_profiles(features: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
     require_columns(features, RFM_COLUMNS, "cluster_profiles", hint=FEATURES_HINT, no_missing=True)
     labels = pd.Series(np.asarray(labels), index=features.index, name="cluster")
     grouped = features.groupby(labels)
-    total = features["monetary"].clip(lower=0).sum()
+    spend = features["monetary"].clip(lower=0)  # a customer with net spend <= 0 adds 0, so shares sum to 1
+    total = spend.sum()
     out = pd.DataFrame({"customers": grouped.size()})
     out["customer_share"] = out["customers"] / out["customers"].sum()
-    out["revenue_share"] = grouped["monetary"].sum().clip(lower=0) / (total if total else np.nan)
+    out["revenue_share"] = spend.groupby(labels).sum() / (total if total else np.nan)
     for column in RFM_COLUMNS:
         out[f"median_{column}"] = grouped[column].median()
     optional = {"avg_order_value": "median", "return_rate": "mean", "n_complaints": "mean",
