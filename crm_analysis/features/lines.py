@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["ADJUSTMENT_CODES", "LINE_KINDS", "classify_lines", "line_rule_sql"]
+__all__ = ["ADJUSTMENT_CODES", "LINE_KINDS", "classify_lines", "line_rule_sql", "purchase_occasions"]
 
 #: Kinds of line, in code order (``kind_codes`` returns indices into this tuple).
 LINE_KINDS = ("purchase", "return", "adjustment", "ignored")
@@ -43,7 +43,11 @@ PURCHASE, RETURN, ADJUSTMENT, IGNORED = range(4)
 
 
 def _text(tx: pd.DataFrame, column: str) -> pd.Series | None:
-    return tx[column].astype("string") if column in tx.columns else None
+    """The column as text, a blank cell missing (a blank status is no status); None without the column."""
+    if column not in tx.columns:
+        return None
+    text = tx[column].astype("string")
+    return text.mask(text.str.strip().eq("").fillna(False))
 
 
 def _adjustment(tx: pd.DataFrame) -> np.ndarray:
@@ -183,3 +187,50 @@ def occasion_lines(customer: np.ndarray, day: np.ndarray, kind: np.ndarray, mone
     buys = np.bincount(inverse, weights=kind == PURCHASE, minlength=len(codes))
     occasion = (np.round(net, 6) > 0) | ((buys > 0) & (returns == 0))
     return used & occasion[inverse]
+
+
+def purchase_occasions(transactions: pd.DataFrame) -> pd.DataFrame:
+    """A customer's purchase occasions under the one rule: one row per (customer, day), first day flagged.
+
+    The lines are classified by :func:`classify_lines` (so exports without a ``status`` column, blank
+    statuses and Online Retail cancellations count as everywhere else) and grouped by
+    :func:`occasion_lines`: a day whose purchases were all returned that day is no occasion.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Canonical transactions: ``customer_id``, ``order_date`` (datetime), ``amount``; optional
+        ``status``, ``stock_code``, ``order_id``. Lines with a missing id, date or amount are skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id`` (string), ``day`` (datetime64, midnight), ``value`` (the day's purchases net
+        of that day's returns, currency units) and ``first_day`` (the customer's first occasion),
+        sorted by customer and day.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b"], "amount": [10.0, -10.0, 4.0, 3.0],
+    ...                    "order_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-05",
+    ...                                                  "2024-01-02"])})
+    >>> purchase_occasions(tx)[["customer_id", "value"]].values.tolist()
+    [['a', 4.0], ['b', 3.0]]
+    """
+    columns = ["customer_id", "day", "value", "first_day"]
+    ok = transactions["customer_id"].notna() & transactions["order_date"].notna() & transactions["amount"].notna()
+    tx = transactions.loc[ok.to_numpy(dtype=bool)]
+    if tx.empty:
+        return pd.DataFrame({c: pd.Series(dtype="string" if c == "customer_id" else "datetime64[ns]")
+                             for c in columns}).assign(value=pd.Series(dtype="float64"))
+    kind, money = kind_codes(tx)
+    customer = tx["customer_id"].astype("string")
+    day = tx["order_date"].dt.normalize()
+    counted = occasion_lines(pd.factorize(customer.array)[0], day.to_numpy().astype("datetime64[D]").view("int64"),
+                             kind, money)
+    occ = (pd.DataFrame({"customer_id": customer.to_numpy()[counted], "day": day.to_numpy()[counted],
+                         "value": money[counted]})
+           .groupby(["customer_id", "day"], as_index=False, sort=True)["value"].sum())
+    occ["customer_id"] = occ["customer_id"].astype("string")
+    occ["first_day"] = occ.groupby("customer_id")["day"].transform("min")
+    return occ[columns]

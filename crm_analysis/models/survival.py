@@ -91,7 +91,8 @@ def cox_hazard_ratios(frame: pd.DataFrame, covariates: Sequence[str], *, min_lev
     Returns
     -------
     pandas.DataFrame
-        covariate, hazard_ratio, ci_lower, ci_upper, p_value.
+        covariate, hazard_ratio, ci_lower, ci_upper, p_value; no rows when no covariate varies
+        (every level pooled into "other", or constant).
 
     Examples
     --------
@@ -102,6 +103,8 @@ def cox_hazard_ratios(frame: pd.DataFrame, covariates: Sequence[str], *, min_lev
     >>> hr = cox_hazard_ratios(f, ["grp"]).iloc[0]
     >>> hr["covariate"], bool(1.5 < hr["hazard_ratio"] < 2.7)
     ('grp=b (vs a)', True)
+    >>> len(cox_hazard_ratios(f, ["grp"], min_level=500))
+    0
     """
     parts = []
     for col in covariates:
@@ -119,6 +122,10 @@ def cox_hazard_ratios(frame: pd.DataFrame, covariates: Sequence[str], *, min_lev
     X = pd.concat(parts, axis=1)
     X = X.loc[:, X.std() > 0]
     X = X.loc[:, distinct_columns(X.to_numpy())]  # e.g. segment = contract type: identical columns are singular
+    if X.shape[1] == 0:  # nothing varies (e.g. every level pooled into "other" on a few customers)
+        return pd.DataFrame({"covariate": pd.Series(dtype="string"), "hazard_ratio": pd.Series(dtype=float),
+                             "ci_lower": pd.Series(dtype=float), "ci_upper": pd.Series(dtype=float),
+                             "p_value": pd.Series(dtype=float)})
     ok = X.notna().all(axis=1).to_numpy()
     result = PHReg(frame["duration"].to_numpy(dtype=float)[ok], X.to_numpy()[ok],
                    status=frame["event"].to_numpy(dtype=float)[ok], ties="efron").fit()

@@ -14,6 +14,7 @@ from crm_analysis.core.checks import require_columns
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.data.cleaning import clean
 from crm_analysis.data.loading import load
+from crm_analysis.features.lines import purchase_occasions
 from crm_analysis.models.clv import cumulative_repeat_forecast
 from crm_analysis.value.fitting import ValueModels, expected_purchases, fit_value_models, model_fit_table, summary_table
 from crm_analysis.value.periods import _HOLDOUT_REQUIRED, _TX_REQUIRED, _holdout_length, observation_end
@@ -65,14 +66,8 @@ def holdout_by_frequency(summary: pd.DataFrame, model: Any, *, max_frequency: in
 
 
 def _repeat_occasions(transactions: pd.DataFrame) -> pd.DataFrame:
-    """Purchase occasions (customer, day) of completed lines, flagged as first or repeat."""
-    tx = transactions
-    if "status" in tx.columns:
-        tx = tx.loc[(tx["status"].astype("string") == "completed").fillna(False)]
-    occ = pd.DataFrame({"customer_id": tx["customer_id"].astype("string"),
-                        "day": tx["order_date"].dt.normalize()}).drop_duplicates()
-    occ["first_day"] = occ.groupby("customer_id")["day"].transform("min")
-    return occ
+    """Purchase occasions (customer, day) under the one line rule (features.lines), first day flagged."""
+    return purchase_occasions(transactions)
 
 
 def tracking_table(

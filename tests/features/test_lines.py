@@ -1,0 +1,89 @@
+"""crm_analysis.features.lines: the one line rule, on hand-built lines and a status-less export.
+
+tests/fixtures/no_status_export.csv is a seeded synthetic export (numpy seed 14) of 30 customers and
+485 lines with only ``order_id, customer_id, order_date, amount``; 12 lines are negative (returns).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_analysis.data.cleaning import clean
+from crm_analysis.data.loading import load
+from crm_analysis.features import customer_features, rfm_summary
+from crm_analysis.features.lines import classify_lines, purchase_occasions
+from crm_analysis.value.history import historical_value
+
+NO_STATUS = Path(__file__).parents[1] / "fixtures" / "no_status_export.csv"
+
+
+@pytest.fixture(scope="module")
+def export():
+    data = clean(load(str(NO_STATUS)))
+    tx = data.transactions
+    return data, tx, tx["order_date"].max().normalize() + pd.Timedelta(days=1)
+
+
+def test_status_less_export_gives_every_customer_in_every_table(export) -> None:
+    data, tx, as_of = export
+    assert len(tx) == 485
+    assert len(rfm_summary(tx, as_of=as_of)) == 30
+    features = customer_features(data, as_of=as_of)
+    assert len(features) == 30
+    history = historical_value(tx, as_of=as_of)
+    assert len(history) == 30
+    assert purchase_occasions(tx)["customer_id"].nunique() == 30
+    # no status: every line counts by its sign, so net spend is the plain sum of the amounts
+    raw = pd.read_csv(NO_STATUS)
+    truth = raw.groupby("customer_id")["amount"].sum()
+    assert np.allclose(features["monetary"].reindex(truth.index), truth, atol=0.005)
+    assert np.allclose(history["revenue"].reindex(truth.index), truth, atol=0.005)
+
+
+def test_status_less_lines_are_inferred_by_sign(export) -> None:
+    _, tx, _ = export
+    lines = classify_lines(tx)
+    negative = tx["amount"] < 0
+    assert int(negative.sum()) == 12
+    assert (lines.loc[negative, "kind"] == "return").all()
+    assert (lines.loc[~negative, "kind"] == "purchase").all()
+    assert lines["reason"].str.contains("inferred").all()
+
+
+@pytest.mark.parametrize("status", [None, "", "  ", pd.NA])
+def test_missing_or_blank_status_is_read_by_sign(status) -> None:
+    tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [20.0, -5.0, 7.0],
+                       "order_date": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-02"]),
+                       "status": pd.Series([status] * 3, dtype="string")})
+    lines = classify_lines(tx)
+    assert lines["kind"].tolist() == ["purchase", "return", "purchase"]
+    assert lines["reason"].str.contains("inferred").all()
+    occ = purchase_occasions(tx)
+    assert occ[["customer_id", "value"]].values.tolist() == [["a", 20.0], ["b", 7.0]]
+
+
+def test_a_day_returned_in_full_is_no_purchase_occasion() -> None:
+    # Online Retail: customer 12346 bought 74,215 items and cancelled them the same day
+    tx = pd.DataFrame({"customer_id": ["12346", "12346", "x", "x", "x"],
+                       "order_id": ["541431", "C541433", "1", "2", "C3"],
+                       "stock_code": ["23166", "23166", "22", "22", "22"],
+                       "amount": [77183.60, -77183.60, 5.0, 6.0, -5.0],
+                       "status": ["completed", "cancelled", "completed", "completed", "cancelled"],
+                       "order_date": pd.to_datetime(["2011-01-18"] * 2 + ["2011-02-01", "2011-03-01",
+                                                                          "2011-03-05"])})
+    occ = purchase_occasions(tx)
+    assert occ["customer_id"].tolist() == ["x", "x"]          # 12346 has no purchase occasion
+    assert occ["first_day"].eq(pd.Timestamp("2011-02-01")).all()
+    # a later return reduces net spend but does not remove the earlier occasion
+    assert occ["value"].tolist() == [5.0, 6.0]
+
+
+def test_no_lines_give_an_empty_occasion_table() -> None:
+    tx = pd.DataFrame({"customer_id": pd.Series([None], dtype="string"), "amount": [3.0],
+                       "order_date": pd.to_datetime(["2024-01-01"])})
+    occ = purchase_occasions(tx)
+    assert occ.empty and list(occ.columns) == ["customer_id", "day", "value", "first_day"]
