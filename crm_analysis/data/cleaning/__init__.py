@@ -21,7 +21,10 @@ Rules (deterministic, applied in this order):
    :data:`MIN_AGE_AT_SIGNUP` years before ``signup_date``, a category value that matches no
    allowed value or synonym, satisfaction outside 1–5. An unrecognised interaction ``kind`` becomes
    ``other``. A negative amount with status ``completed`` gets status ``returned``.
-   Cancelled and returned lines stay: the status says what they are.
+   Cancelled and returned lines stay: the status says what they are. A transaction ``status``
+   outside the synonym list (``CATEGORY_SYNONYMS["status"]``: shipped, delivered, paid, 完成,
+   已付款 … are completed; refund, 退货 … returned) is quarantined with the word, and so is a line
+   whose quantity and amount have opposite signs (quantity −3, amount +30).
 
 The normalisers of single values and columns are in :mod:`crm_analysis.data.cleaning.normalize`
 (re-exported here).
@@ -247,7 +250,16 @@ def _clean_transactions(frame: pd.DataFrame, book: _Book, customer_ids: pd.Serie
         book.require(frame, column)
     _exact_duplicates(frame, book)
     _orphans(frame, book, customer_ids, "transaction")
-    frame = _categories(frame, book, ["status"])
+    # A status word outside the synonym list (CATEGORY_SYNONYMS["status"]) could be a pending or held
+    # order: the line is quarantined with the word, never read as a purchase or dropped unseen.
+    status = _map_unique(frame["status"], lambda v: normalize_category(v, "status"))
+    book.reject(frame["status"].notna() & status.isna(),
+                lambda rows: "status " + _quote("status", frame["status"][rows]) + " is not a known status")
+    frame = frame.assign(status=status)
+    if "quantity" in frame:
+        opposite = (np.sign(frame["quantity"]) * np.sign(frame["amount"]) < 0).fillna(False)
+        book.reject(opposite, lambda rows: "quantity " + frame["quantity"][rows].astype("string")
+                    + " and amount " + frame["amount"][rows].astype("string") + " have opposite signs")
     negative = (frame["amount"] < 0).fillna(False) & (frame["status"] == "completed").fillna(False)
     book.issue(negative, "status", "negative amount with status completed", "status set to returned")
     return frame.assign(status=frame["status"].mask(negative & book.kept, "returned"))
