@@ -40,29 +40,26 @@ def test_a_chapter_that_raises_is_recorded_with_its_error(tmp_path: Path) -> Non
     assert any(o.output_type == "error" for o in outputs)  # the executed notebook keeps the error
 
 
-def _notebook(tmp_path: Path, code: str) -> Path:
+def _execute(tmp_path: Path, code: str) -> ChapterResult:
+    """Run a one-cell chapter holding ``code`` and return its result."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)],
                                   metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                            "language": "python"}})
     nbformat.write(nb, tmp_path / "01_x.ipynb")
-    return tmp_path / "01_x.ipynb"
-
-
-def test_a_kernel_killed_like_the_oom_killer_is_a_failed_chapter_saying_so(tmp_path: Path) -> None:
-    source = _notebook(tmp_path, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
-    chapter = ChapterResult("01_x", source, tmp_path / "out" / "01_x.ipynb")
+    chapter = ChapterResult("01_x", tmp_path / "01_x.ipynb", tmp_path / "out" / "01_x.ipynb")
     chapter.notebook.parent.mkdir()
     with kernel_environment():
         execute_chapter(chapter, {}, tmp_path, progress=False)
+    return chapter
+
+
+def test_a_kernel_killed_like_the_oom_killer_is_a_failed_chapter_saying_so(tmp_path: Path) -> None:
+    chapter = _execute(tmp_path, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
     assert chapter.status == "failed" and "kernel died" in chapter.error
 
 
 def test_errors_and_tracebacks_are_masked_and_the_reader_sees_no_traceback(tmp_path: Path) -> None:
-    source = _notebook(tmp_path, "raise ValueError('row 3: 13812345678,wei@example.com')")
-    chapter = ChapterResult("01_x", source, tmp_path / "out" / "01_x.ipynb")
-    chapter.notebook.parent.mkdir()
-    with kernel_environment():
-        execute_chapter(chapter, {}, tmp_path, progress=False)
+    chapter = _execute(tmp_path, "raise ValueError('row 3: 13812345678,wei@example.com')")
     assert chapter.status == "failed" and chapter.error == "ValueError: row 3: 138****5678,w***@example.com"
     assert "13812345678" not in chapter.traceback and "138****5678" in chapter.traceback
     page = reader_notebook(nbformat.read(str(chapter.notebook), as_version=4))
@@ -74,12 +71,8 @@ def test_errors_and_tracebacks_are_masked_and_the_reader_sees_no_traceback(tmp_p
 
 
 def test_too_little_data_is_a_skipped_chapter_with_a_note(tmp_path: Path) -> None:
-    source = _notebook(tmp_path, "from crm_analysis.core.errors import TooLittleData\n"
-                                 "raise TooLittleData('1 customer: clusters need at least 3 customers')")
-    chapter = ChapterResult("01_x", source, tmp_path / "out" / "01_x.ipynb")
-    chapter.notebook.parent.mkdir()
-    with kernel_environment():
-        execute_chapter(chapter, {}, tmp_path, progress=False)
+    chapter = _execute(tmp_path, "from crm_analysis.core.errors import TooLittleData\n"
+                                  "raise TooLittleData('1 customer: clusters need at least 3 customers')")
     assert chapter.status == "skipped" and "at least 3 customers" in chapter.error
     page = reader_notebook(nbformat.read(str(chapter.notebook), as_version=4))
     text = next(o for c in page.cells if c.cell_type == "code" for o in c.outputs)["data"]["text/markdown"]
