@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score
 
 from crm_analysis.core.checks import require_columns
@@ -98,26 +99,48 @@ class FoundTopics:
     topics: pd.DataFrame
 
 
-def find_topics(texts: pd.Series, *, n_topics: int = 6, seed: int = 42, n_terms: int = 4,
-                ngram_range: tuple[int, int] = (2, 4), max_features: int = 20000) -> FoundTopics:
-    """Topics in free text: TF-IDF on character n-grams, then NMF; each topic named by its top terms.
+#: Redaction marks that registers put in place of personal data ("XXXX", "XX/XX/2019"): not a topic.
+REDACTED = r"[Xx]{2,}"
 
-    Character n-grams work for Chinese (no word segmenter needed) and English alike; nothing is downloaded.
-    Method: Lee & Seung (1999) non-negative matrix factorisation of the TF-IDF matrix (scikit-learn
-    ``TfidfVectorizer(analyzer="char_wb")`` and ``NMF``); a text's topic is its largest NMF weight.
+
+_LATIN_WORD = re.compile(r"[a-z][a-z']{2,}")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def text_terms(text: str) -> list[str]:
+    """The terms of a text for topic finding: English words (3+ letters, no stop words) and Chinese
+    character bigrams (a segmenter-free reading of Chinese, the usual baseline; nothing to download).
+
+    Examples
+    --------
+    >>> text_terms("The parcel was late! 快递太慢")
+    ['parcel', 'late', '快递', '递太', '太慢']
+    """
+    lowered = text.lower()
+    words = [w for w in _LATIN_WORD.findall(lowered) if w not in ENGLISH_STOP_WORDS]
+    bigrams = [run[i:i + 2] for run in _CJK_RUN.findall(lowered) for i in range(len(run) - 1)]
+    return words + bigrams
+
+
+def find_topics(texts: pd.Series, *, n_topics: int = 6, seed: int = 42, n_terms: int = 4,
+                max_features: int = 20000) -> FoundTopics:
+    """Topics in free text: TF-IDF on words and Chinese character bigrams, then NMF; each named by its top terms.
+
+    Method: scikit-learn ``TfidfVectorizer`` over :func:`text_terms` (terms in at least two texts and in at
+    most half of them), then Lee & Seung (1999) non-negative matrix factorisation (``NMF``); a text's topic is
+    its largest NMF weight. Deterministic for a given ``seed``.
 
     Parameters
     ----------
     texts : Series of str
-        One text per complaint; empty or missing texts are left out.
+        One text per complaint; empty or missing texts are left out, and redaction marks (:data:`REDACTED`)
+        removed first.
     n_topics : int, default 6
-        Topics to find (capped by the number of texts).
+        Topics to find (capped by the number of texts and terms).
     seed : int, default 42
         NMF initialisation seed.
     n_terms : int, default 4
         Terms in a topic's name.
-    ngram_range : (int, int), default (2, 4)
-        Character n-gram lengths.
     max_features : int, default 20000
 
     Returns
@@ -127,7 +150,7 @@ def find_topics(texts: pd.Series, *, n_topics: int = 6, seed: int = 42, n_terms:
     Raises
     ------
     ValueError
-        If fewer than two non-empty texts are given.
+        If fewer than two texts with usable terms are given.
 
     Examples
     --------
@@ -136,32 +159,24 @@ def find_topics(texts: pd.Series, *, n_topics: int = 6, seed: int = 42, n_terms:
     >>> found.labels.nunique(), found.labels.iloc[0] == found.labels.iloc[1]
     (2, True)
     """
-    clean = texts.astype("string").str.strip()
+    clean = texts.astype("string").str.replace(REDACTED, " ", regex=True).str.strip()
     clean = clean[clean.notna() & clean.ne("")]
+    clean = clean[clean.map(lambda t: len(text_terms(t)) > 0).astype(bool)]
     if len(clean) < 2:
-        raise ValueError(f"topic finding needs at least two non-empty texts, got {len(clean)}")
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, max_features=max_features,
-                                 min_df=2 if len(clean) >= 20 else 1, sublinear_tf=True)
-    matrix = vectorizer.fit_transform(clean.str.lower().to_numpy(dtype=str))
+        raise ValueError(f"topic finding needs at least two texts with words in them, got {len(clean)}")
+    many = len(clean) >= 20
+    vectorizer = TfidfVectorizer(analyzer=text_terms, max_features=max_features, min_df=2 if many else 1,
+                                 max_df=0.5 if many else 1.0, sublinear_tf=True)
+    matrix = vectorizer.fit_transform(clean.to_numpy(dtype=str))
     k = max(1, min(n_topics, matrix.shape[0] - 1, matrix.shape[1]))
     nmf = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
     weights = nmf.fit_transform(matrix)
     terms = np.asarray(vectorizer.get_feature_names_out())
-    names = []
-    for component in nmf.components_:
-        picked: list[str] = []
-        for term in terms[np.argsort(component)[::-1]]:
-            term = term.strip()
-            if term and not any(term in p or p in term for p in picked):
-                picked.append(term)
-            if len(picked) == n_terms:
-                break
-        names.append(" / ".join(picked))
-    names = [f"{i + 1}: {n}" for i, n in enumerate(names)]
+    top = [" / ".join(terms[np.argsort(component)[::-1][:n_terms]]) for component in nmf.components_]
+    names = [f"{i + 1}: {t}" for i, t in enumerate(top)]
     labels = pd.Series(np.asarray(names, dtype=object)[weights.argmax(axis=1)], index=clean.index,
                        name="found_topic", dtype="string")
-    topics = pd.DataFrame({"topic": names, "top_terms": [n.split(": ", 1)[1] for n in names],
-                           "texts": [int((labels == n).sum()) for n in names]})
+    topics = pd.DataFrame({"topic": names, "top_terms": top, "texts": [int((labels == n).sum()) for n in names]})
     return FoundTopics(labels, topics)
 
 

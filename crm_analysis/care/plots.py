@@ -66,10 +66,12 @@ def plot_complaint_pareto(pareto: pd.DataFrame, *, by: str = "topic") -> Figure:
     >>> len(plot_complaint_pareto(p).axes)
     2
     """
-    fig, ax = plt.subplots(figsize=(9, 3.5))
-    ax.bar([i18n.tr(str(t)) for t in pareto[by]], pareto["complaints"], color="#4C72B0")
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    names = [i18n.tr(str(t)) for t in pareto[by]]  # long register names cut to fit
+    ax.bar([n if len(n) <= 28 else n[:27] + "…" for n in names], pareto["complaints"], color="#4C72B0")
     ax.set_ylabel(i18n.tr("complaints"))
     ax.tick_params(axis="x", rotation=45)
+    plt.setp(ax.get_xticklabels(), ha="right")
     twin = ax.twinx()
     twin.plot(range(len(pareto)), pareto["cumulative_share"], color="#C44E52", marker="o")
     twin.axhline(0.8, color="grey", linestyle=":")

@@ -36,7 +36,7 @@ def service_times(interactions: pd.DataFrame, *, kinds: tuple[str, ...] = SERVIC
     DataFrame
         The rows of ``kinds`` with added ``response_hours`` and ``resolution_hours`` (float hours, NaN when
         unknown or when the timestamp column is absent), ``is_resolved`` (boolean, from ``resolved_at`` or
-        ``resolved``; NA when unknown) and ``reopened`` (bool).
+        ``resolved``; NA when unknown) and ``reopened`` (boolean; NA when the customer is unknown).
 
     Examples
     --------
@@ -66,12 +66,14 @@ def service_times(interactions: pd.DataFrame, *, kinds: tuple[str, ...] = SERVIC
 
 
 def _reopened(log: pd.DataFrame, days: int) -> pd.Series:
-    """True for a resolved contact followed by another of the same kind and topic within ``days``."""
+    """True for a resolved contact followed by another of the same kind and topic within ``days``;
+    NA when the customer is unknown (contacts without a customer cannot be followed)."""
     keys = ["customer_id", "kind"] + (["topic"] if "topic" in log else [])
     ordered = log.sort_values("date")
     following = ordered.groupby(keys, dropna=False)["date"].shift(-1)
     again = (following - ordered["date"]).dt.days.le(days).fillna(False).astype(bool)
-    return (again & ordered["is_resolved"].fillna(False).astype(bool)).reindex(log.index)
+    out = pd.Series(again & ordered["is_resolved"].fillna(False).astype(bool), dtype="boolean")
+    return out.mask(ordered["customer_id"].isna()).reindex(log.index)
 
 
 def _within(hours: pd.Series, standard: float) -> pd.Series:
@@ -122,7 +124,7 @@ def service_standards(times: pd.DataFrame, *, by: str | None = None,
         "resolved": resolved.astype("float64"),
         "resolution": frame["resolution_hours"],
         "resolution_ok": _within(frame["resolution_hours"], resolution_hours),
-        "reopened": frame["reopened"].astype("float64").where(resolved.fillna(False).astype(bool)),
+        "reopened": frame["reopened"].astype("Float64").astype("float64").where(resolved.fillna(False).astype(bool)),
     })
     if "timely_response" in frame:
         work["timely"] = frame["timely_response"].astype("boolean").astype("float64")
