@@ -19,7 +19,7 @@ from matplotlib import category, ticker
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from crm_analysis.core.formatting import style_frame
+from crm_analysis.core.formatting import compact_number, style_frame
 from crm_analysis.core.messages import GLOSSARY, _tr_zh, resolve_language, tr
 
 #: Output metadata key under which each displayed figure carries its own number: a figure shown
@@ -154,6 +154,43 @@ def translate_figure(figure: Any, lang: str | None = None) -> Any:
     return figure
 
 
+def readable_ticks(figure: Any, lang: str | None = None) -> Any:
+    """Replace offset or scientific tick labels (``1e7`` above the axis) by compact ones (``32.6M``, ``3,263万``).
+
+    Only linear axes with matplotlib's default number formatter whose range reaches 100,000 change.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+    lang : {"en", "zh"}, optional
+        Defaults to the current language.
+
+    Returns
+    -------
+    Figure
+        The same figure.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig, ax = plt.subplots(); _ = ax.plot([0, 1], [0, 3.2e7]); _ = readable_ticks(fig, "en")
+    >>> ax.yaxis.get_major_formatter()(2e7, 0)
+    '20M'
+    >>> plt.close(fig)
+    """
+    lang = resolve_language(lang)
+    for axes in figure.axes:
+        for axis in (axes.xaxis, axes.yaxis):
+            formatter = axis.get_major_formatter()
+            if type(formatter) is not ticker.ScalarFormatter or axis.get_scale() != "linear":
+                continue
+            low, high = axis.get_view_interval()
+            if max(abs(low), abs(high)) >= 1e5:
+                axis.set_major_formatter(ticker.FuncFormatter(lambda x, pos=None: compact_number(x, lang)))
+    return figure
+
+
 def install_display_hooks() -> None:
     """Inside IPython, translate figures and tables as they are shown (a no-op elsewhere).
 
@@ -182,7 +219,7 @@ def install_display_hooks() -> None:
         plt.close(fig)
         if not hasattr(fig, "crm_analysis_number"):
             fig.crm_analysis_number = next(counter)
-        png = print_figure(translate_figure(fig), "png", bbox_inches="tight")
+        png = print_figure(readable_ticks(translate_figure(fig)), "png", bbox_inches="tight")
         return png, {FIGURE_METADATA_KEY: fig.crm_analysis_number}
 
     def frame_html(frame: pd.DataFrame) -> str:

@@ -118,6 +118,33 @@ def format_number(value: Any, kind: str = "number") -> str:
     return f"{number:.{decimals}f}"
 
 
+def compact_number(value: float, lang: str = "en") -> str:
+    """A tick label for large numbers without offset or scientific notation: ``1.2M`` / ``120万``.
+
+    Parameters
+    ----------
+    value : float
+    lang : {"en", "zh"}
+        English uses k, M, B; Chinese 万 (10⁴) and 亿 (10⁸).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> compact_number(32_632_540), compact_number(32_632_540, "zh"), compact_number(1_500), compact_number(0)
+    ('32.6M', '3,263万', '1.5k', '0')
+    """
+    steps = ((1e8, "亿"), (1e4, "万")) if lang == "zh" else ((1e9, "B"), (1e6, "M"), (1e3, "k"))
+    for size, suffix in steps:
+        if abs(value) >= size:
+            scaled = value / size
+            text = f"{scaled:,.1f}" if abs(scaled) < 100 and scaled != int(scaled) else f"{scaled:,.0f}"
+            return text + suffix
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+
+
 def _shown_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     if len(frame) <= MAX_ROWS:
         return frame, None
@@ -187,4 +214,5 @@ def round_for_csv(frame: pd.DataFrame, decimals: int = CSV_DECIMALS) -> pd.DataF
     return frame.round({c: decimals for c in floats})
 
 
-__all__ = ["CSV_DECIMALS", "MAX_DECIMALS", "MISSING", "column_kind", "format_number", "round_for_csv", "style_frame"]
+__all__ = ["CSV_DECIMALS", "MAX_DECIMALS", "MISSING", "column_kind", "compact_number", "format_number",
+           "round_for_csv", "style_frame"]
