@@ -11,11 +11,14 @@ The chapter-5 notebook calls these functions in order:
    topic, month) against :data:`DEFAULT_STANDARDS`, :func:`breaches`.
 4. **Complaints** (投诉分析): :func:`complaint_pareto`, :func:`repeat_complainers`, :func:`find_topics`
    (TF-IDF character n-grams + NMF) and :func:`compare_topics` (against the recorded topic).
-5. **Satisfaction** (满意度): :func:`satisfaction_by`.
-6. **What to do** (管理建议): :func:`care_call_list`, :func:`manager_summary`.
+5. **Service recovery** (服务补救): :func:`recovery_frame` (each complaining customer's first complaint: resolved
+   in time, late, or not, and whether they bought in the following days) and :func:`recovery_effect` (kept share
+   and spend, adjusted for value tier and tenure by exact stratification, with bootstrap intervals).
+6. **Satisfaction** (满意度): :func:`satisfaction_by`.
+7. **What to do** (管理建议): :func:`care_call_list`, :func:`manager_summary`.
 
 Modules: :mod:`.log`, :mod:`.visits`, :mod:`.standards`, :mod:`.complaints`, :mod:`.satisfaction`,
-:mod:`.plots`, :mod:`.summary`. The chapter reads chapter 4's ``customer_value`` through
+:mod:`.recovery`, :mod:`.plots`, :mod:`.summary`. The chapter reads chapter 4's ``customer_value`` through
 :mod:`crm_analysis.core.handoff`; it imports no other chapter.
 """
 
@@ -29,6 +32,7 @@ from crm_analysis.care.complaints import (
 )
 from crm_analysis.care.log import contacts_over_time, contacts_per_customer, log_gaps
 from crm_analysis.care.plots import plot_complaint_pareto, plot_contacts_over_time, plot_standards_by_month
+from crm_analysis.care.recovery import RECOVERY_GROUPS, recovery_effect, recovery_frame
 from crm_analysis.care.satisfaction import satisfaction_by
 from crm_analysis.care.standards import (
     DEFAULT_STANDARDS,
@@ -54,6 +58,7 @@ __all__ = [
     "DEFAULT_PLAN_DAYS",
     "DEFAULT_STANDARDS",
     "PLAN_KINDS",
+    "RECOVERY_GROUPS",
     "SERVICE_KINDS",
     "FoundTopics",
     "Tiers",
@@ -75,6 +80,8 @@ __all__ = [
     "plot_complaint_pareto",
     "plot_contacts_over_time",
     "plot_standards_by_month",
+    "recovery_effect",
+    "recovery_frame",
     "repeat_complainers",
     "satisfaction_by",
     "service_standards",
