@@ -636,8 +636,15 @@ def _prepare_data_apart(data_source: str, out_dir: Path) -> dict[str, Any]:
     try:
         # fork (Linux) starts at once with the modules already imported; spawn elsewhere
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method)) as pool:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method))
+        try:
             return pool.submit(prepare_data, data_source, str(out_dir)).result()
+        except KeyboardInterrupt:  # SIGINT/SIGTERM to the runner alone: stop the helper, do not wait for it
+            for child in multiprocessing.active_children():
+                child.terminate()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     except BrokenProcessPool as exc:  # e.g. killed for lack of memory: the chapters still try alone
         return {"kept": False, "seconds": round(time.perf_counter() - start, 3),
                 "error": f"loading and cleaning stopped: {exc}"}

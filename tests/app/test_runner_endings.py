@@ -151,3 +151,22 @@ def test_data_hash_covers_the_files_read_not_an_output_folder_inside_the_data(tm
     one, two = (json.loads(r.run_json.read_text()) for r in (first, second))
     assert one["data_sha256"] == two["data_sha256"] == hashlib.sha256(DATA.encode()).hexdigest()
     assert one["data_files"] == [str((data / "transactions.csv").resolve())]
+
+
+def test_sigterm_while_the_data_is_prepared_stops_at_once(tmp_path: Path) -> None:
+    """SIGTERM to the runner alone (systemd's KillMode=mixed) during load-and-clean, which runs in a
+    helper process: the helper is stopped, not waited for, and the record says so."""
+    slow_prepare = ("import sys, time\nfrom crm_analysis.app import cli, runner\n"
+                    "def slow(*args, **kwargs):\n    time.sleep(120)\n"
+                    "runner.prepare_data = slow\nsys.exit(cli.main(sys.argv[1:]))")
+    out = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-c", slow_prepare, "run", "--data", "cdnow", "--out", str(out),
+                                "--notebooks-dir", str(SLOW), "-q"], stderr=subprocess.PIPE, text=True)
+    _wait_for(out / LOCK_FILE, process)
+    time.sleep(3)  # the helper is loading
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)  # far less than the helper's 120 s
+    assert process.returncode == 143 and "Traceback" not in stderr
+    info = json.loads((out / "run.json").read_text())
+    assert info["ending"] == "interrupted" and info["chapters"] == []
+    assert info["not_run"] == ["01_quick", "02_waits", "03_after"]
