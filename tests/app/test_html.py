@@ -1,0 +1,68 @@
+"""Chapter pages (crm_analysis.app.html) on small hand-made executed notebooks, including awkward ones."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from crm_analysis.app.html import export_html, page_cells
+
+
+def _notebook(lang: str = "en", audience: str | None = None) -> nbformat.NotebookNode:
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    answer = code("answer = 42")
+    answer.metadata["tags"] = ["solution"]
+    answer.outputs = [nbformat.v4.new_output("stream", text="THE ANSWER\n")]
+    actions = code("actions")
+    actions.outputs = [nbformat.v4.new_output("display_data", {"text/markdown": "- Call them."})]
+    nb = nbformat.v4.new_notebook(cells=[
+        md("# Chapter 9 — Demo chapter (示例章节)\n\nWhat it does."), code("chapter = report.prepare('teaching')"),
+        md("## 1. Work (工作)"), md("**Try it (动手试试).** Move the slider."), code("interactive.explore_abc(x)"),
+        md("## 2. What to do with this (管理建议)"), actions, md("## Exercises (练习)"), answer,
+        md("## Package versions (软件版本)"), code("report.versions()")])
+    nb.metadata["papermill"] = {"parameters": {"lang": lang, **({"audience": audience} if audience else {})}}
+    return nb
+
+
+def _export(tmp_path, nb, **kwargs) -> str:
+    nbformat.write(nb, tmp_path / "09_demo.ipynb")
+    return export_html(tmp_path / "09_demo.ipynb", tmp_path / "09_demo.html", **kwargs).read_text(encoding="utf-8")
+
+
+def test_manager_page(tmp_path):
+    page = _export(tmp_path, _notebook())
+    assert "<title>Chapter 9 — Demo chapter (示例章节)</title>" in page and '<html lang="en">' in page
+    assert "THE ANSWER" not in page and "Exercises" not in page and "Package versions" not in page
+    assert "Try it" not in page
+    headings = [re.sub("<[^>]+>|¶", "", h) for h in re.findall(r"<h2 id=[^>]*>(.*?)</h2>", page, flags=re.S)]
+    assert headings == ["2. What to do with this (管理建议)", "1. Work (工作)"]
+    assert 'href="index.html"' in page and 'class="crm-nav"' in page
+    assert not re.search(r"""(src|href)=["']https?://""", page)  # nothing fetched from another host
+    assert "@font-face" in page  # the Chinese characters of the page, embedded
+
+
+@pytest.mark.parametrize("how", ["argument", "parameter"])
+def test_teacher_page_keeps_everything(tmp_path, how):
+    nb = _notebook(audience="teacher" if how == "parameter" else None)
+    page = _export(tmp_path, nb, **({"audience": "teacher"} if how == "argument" else {}))
+    assert "THE ANSWER" in page and "Exercises" in page and "Try it" in page
+
+
+def test_chinese_page(tmp_path):
+    page = _export(tmp_path, _notebook(lang="zh"))
+    assert '<html lang="zh">' in page and "<title>第 9 章 示例章节</title>" in page
+    assert ">2. 管理建议" in page and ">1. 工作" in page
+
+
+def test_notebook_without_headings_or_summary(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    assert len(page_cells(nb).cells) == 1
+    page = _export(tmp_path, nb, index_href=None)
+    assert "<title>09_demo</title>" in page and "crm-nav" not in page.split("</style>")[-1]
+
+
+def test_unknown_audience(tmp_path):
+    with pytest.raises(ValueError, match="audience"):
+        page_cells(_notebook(), audience="students")
