@@ -219,8 +219,8 @@ class CRMData:
     load_report: LoadReport = field(default_factory=LoadReport)
 
     def __post_init__(self) -> None:
-        if self.customers is None and self.transactions is None:
-            raise ValueError("CRMData needs at least a customers or a transactions table")
+        if self.customers is None and self.transactions is None and self.interactions is None:
+            raise ValueError("CRMData needs at least a customers, a transactions or an interactions table")
         if not self.rows_in:
             rejected = self.quarantine["table"].value_counts() if self.quarantine is not None else {}
             self.rows_in = {name: len(t) + int(rejected.get(name, 0)) for name, t in self.tables().items()}

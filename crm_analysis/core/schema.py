@@ -125,12 +125,21 @@ TABLES: dict[str, tuple[Field, ...]] = {
     ),
     "interactions": (
         Field("interaction_id", "string", False, "Interaction key; generated when absent", "I000981"),
-        Field("customer_id", "string", True, "Customer concerned", "C000123"),
-        Field("date", "date", True, "Date of the contact", "2024-05-02"),
+        Field("customer_id", "string", False,
+              "Customer concerned; missing when the source does not link contacts to customers "
+              "(e.g. a public complaints register)", "C000123"),
+        Field("date", "date", True, "Date (and time) the contact came in", "2024-05-02 09:30"),
         Field("kind", "category", True, "Kind of contact", "complaint", INTERACTION_KINDS),
         Field("topic", "string", False, "What the contact was about", "delivery"),
         Field("satisfaction", "float", False, "Satisfaction score 1 (worst) to 5 (best)", "4"),
         Field("resolved", "bool", False, "Whether the matter was resolved", "true"),
+        Field("channel", "string", False, "How the contact came in or was made", "phone"),
+        Field("responded_at", "date", False, "Date and time of the first response", "2024-05-02 14:10"),
+        Field("resolved_at", "date", False, "Date and time the matter was resolved", "2024-05-04 11:00"),
+        Field("agent", "string", False, "Who handled it (agent, team, or the company answering)", "team_3"),
+        Field("text", "string", False, "Free text of the contact, in any language", "快递一周还没到"),
+        Field("timely_response", "bool", False,
+              "The source's own verdict that the response met its standard", "true"),
     ),
     "exit_survey": (
         Field("customer_id", "string", True, "Customer who left", "C000123"),

@@ -72,6 +72,9 @@ def test_teaching_run_service_figures_and_care_list(teaching_run):
     assert standards["resolution_rate"] == pytest.approx(file_rate, abs=0.01)
     pareto = pd.read_csv(out / "tables" / "care_complaint_pareto.csv")
     assert pareto["complaints"].sum() == standards["resolution_known"]
+    for name in ("care_recovery", "care_recovery_truth"):  # observed (bought again) and the generator's truth
+        recovery = pd.read_csv(out / "tables" / f"{name}.csv").set_index("group")
+        assert recovery.loc["not resolved", "ci_high"] < 0  # unresolved complaints: fewer customers kept
     calls = pd.read_csv(out / "tables" / "care_call_list.csv")
     assert 0 < len(calls) <= 25 and set(calls["reason"]) <= {"unresolved complaint", "visit overdue"}
 
@@ -90,3 +93,25 @@ def test_alone_in_chinese_it_says_where_the_tiers_come_from(alone_run):
     assert "ABC" in text and "本章单独运行" in text
     assert "Tier A customers" not in text and "级客户按计划" in text
     assert (out / "tables" / "care_visit_plan.csv").is_file()
+
+
+CFPB = paths.PROJECT_ROOT.parent / "shared" / "data" / "cfpb-consumer-complaints-sample" / "complaints_sample.csv"
+
+
+@pytest.mark.skipif(not CFPB.is_file(), reason="../shared/data/cfpb-consumer-complaints-sample/ is not here")
+def test_cfpb_sample_runs_the_log_sections_and_keeps_the_registers_timely_share(tmp_path, execute_notebook):
+    nb = execute_notebook(NOTEBOOK, tmp_path, data_source=str(CFPB))
+    raw = pd.read_csv(CFPB, dtype="string")
+    standards = pd.read_csv(tmp_path / "tables" / "care_service_standards.csv").iloc[0]
+    assert standards["contacts"] == len(raw)
+    assert standards["timely_share"] == pytest.approx((raw["Timely response?"] == "Yes").mean(), abs=5e-5)
+    assert pd.isna(standards["reopen_rate"])  # no customer link: re-opens cannot be followed
+    gaps = pd.read_csv(tmp_path / "tables" / "care_log_gaps.csv").set_index("gap")
+    assert gaps.loc["contacts without a customer key", "rows"] == len(raw)
+    topics = pd.read_csv(tmp_path / "tables" / "care_complaint_topics.csv")
+    assert topics["texts"].sum() == raw["Consumer complaint narrative"].notna().sum()
+    match = pd.read_csv(tmp_path / "tables" / "care_topic_match.csv").iloc[0]
+    assert match["accuracy"] >= match["majority_baseline"]
+    text = _outputs_text(nb)
+    assert "section 2 is skipped" in text and "XXXX" not in topics.to_csv()
+    assert not (tmp_path / "tables" / "care_visit_plan.csv").exists()

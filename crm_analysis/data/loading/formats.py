@@ -1,4 +1,4 @@
-"""Known real-world formats (CDNOW, UCI Online Retail, IBM Telco): detection and conversion.
+"""Known real-world formats (CDNOW, UCI Online Retail, IBM Telco, CFPB complaints): detection and conversion.
 
 A single file is recognised from its columns (:func:`detect_format`, :data:`KNOWN_FORMATS`) and
 converted to canonical tables; a file with canonical columns is read as that table.
@@ -33,6 +33,8 @@ KNOWN_FORMATS: dict[str, str] = {
     "Churn Reason)",
     "telco_status": "IBM Telco status table (Customer ID, Satisfaction Score, Customer Status, Churn Value, "
     "Churn Category, Churn Reason)",
+    "cfpb_complaints": "CFPB consumer-complaint export, 18 columns (Date received, Product, Issue, Consumer "
+    "complaint narrative, Company, Date sent to company, Timely response?, Complaint ID, ...)",
     "canonical": "one canonical table (customers, transactions, interactions or exit_survey columns)",
 }
 
@@ -60,6 +62,7 @@ _SIGNATURES: dict[str, set[str]] = {
     "telco_status": {"customerid", "customerstatus", "churnvalue"},
     "telco_extended": {"customerid", "tenuremonths", "churnvalue", "monthlycharges"},
     "telco": {"customerid", "tenure", "contract", "monthlycharges", "totalcharges", "churn"},
+    "cfpb_complaints": {"datereceived", "product", "issue", "complaintid", "timelyresponse?"},
 }
 
 
@@ -279,6 +282,53 @@ def _from_telco(frame: pd.DataFrame, file: str, log: _Log) -> dict[str, pd.DataF
     return tables
 
 
+#: CFPB ``Company response to consumer`` -> resolved: closed answers are resolved, an untimely one is not,
+#: "In progress" is not known yet.
+CFPB_RESOLVED = {"untimely response": False, "in progress": None}
+
+
+def _from_cfpb(frame: pd.DataFrame, file: str, log: _Log) -> dict[str, pd.DataFrame]:
+    """The CFPB complaint register -> interactions: one complaint per row, with no link to a customer.
+
+    The company complained about is the ``agent`` (the side that answers); ``Timely response?`` is kept as
+    ``timely_response``, the register's own verdict on the response standard; the product is the ``topic``
+    and the narrative the ``text``. Every other column is kept (snake_case), the ZIP code dropped.
+    """
+    col = {normalize_header(c): c for c in frame.columns}
+    if log.dayfirst is None:  # the export writes dates year first or month first (2020/3/18, 03/18/2020)
+        log.dayfirst, log.dayfirst_how = False, "detected"
+
+    def yes_no(key: str) -> pd.Series:
+        if key not in col:
+            return pd.Series(pd.NA, index=frame.index, dtype="boolean")
+        text = as_text(frame[col[key]]).str.strip().str.lower()
+        return text.map({"yes": True, "no": False}).astype("boolean")
+
+    response = as_text(frame[col["companyresponsetoconsumer"]]).str.strip() if "companyresponsetoconsumer" in col \
+        else pd.Series(pd.NA, index=frame.index, dtype="string")
+    lowered = response.str.lower()
+    resolved = lowered.map(lambda v: CFPB_RESOLVED.get(v, True) if isinstance(v, str) and v else None)
+    renames = {"interaction_id": "complaintid", "date": "datereceived", "topic": "product",
+               "text": "consumercomplaintnarrative", "agent": "company", "channel": "submittedvia"}
+    out = pd.DataFrame({name: frame[col[key]] for name, key in renames.items() if key in col}, index=frame.index)
+    out["customer_id"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    out["kind"] = "complaint"
+    out["resolved"] = resolved.astype("boolean")
+    out["timely_response"] = yes_no("timelyresponse?")
+    out["consumer_disputed"] = yes_no("consumerdisputed?")
+    used = {col[k] for k in renames.values() if k in col} | {col.get("timelyresponse?"), col.get("consumerdisputed?")}
+    for source in frame.columns:
+        if source not in used and normalize_header(source) != "zipcode":
+            out[snake_case(source).rstrip("_")] = frame[source]
+    if "datesenttocompany" in col:
+        out = out.drop(columns=[snake_case(col["datesenttocompany"]).rstrip("_")], errors="ignore")
+        out["sent_to_company"] = frame[col["datesenttocompany"]]
+    sources = {name: col[key] for name, key in renames.items() if key in col}
+    kinds = {"sent_to_company": "date", "consumer_disputed": "bool"}
+    return {"interactions": _finish(out, "interactions", file, log, sources=sources,
+                                    extra_kinds={k: v for k, v in kinds.items() if k in out})}
+
+
 def _load_file(path: Path, log: _Log) -> CRMData:
     frame = _read_file(path, log)
     fmt = _format_of(frame, path)
@@ -289,6 +339,8 @@ def _load_file(path: Path, log: _Log) -> CRMData:
         tables = _from_online_retail(frame, file, log)
     elif fmt.startswith("telco"):
         tables = _from_telco(frame, file, log)
+    elif fmt == "cfpb_complaints":
+        tables = _from_cfpb(frame, file, log)
     else:
         table = fmt.split(":", 1)[1]
         tables = {table: _canonical_table(frame, table, file, log)}
