@@ -36,6 +36,9 @@ _MONEY = re.compile(
 _NOT_MONEY = re.compile(r"(p_value|n_|count|score|days|customers|orders)", re.IGNORECASE)
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def column_kind(name: Any, values: pd.Series) -> str:
     """How a column is shown: ``"count"``, ``"money"``, ``"share"``, ``"number"``, ``"date"`` or ``"text"``.
 
@@ -92,8 +95,10 @@ def format_number(value: Any, kind: str = "number") -> str:
     --------
     >>> [format_number(v, k) for v, k in [(4959.0, "count"), (3.263254e7, "money"), (0.24098, "share")]]
     ['4,959', '32,632,540.00', '24.1%']
-    >>> format_number(173.10999999999999), format_number(None), format_number(1.5e-7)
-    ('173.11', '–', '0.00000015')
+    >>> format_number(173.10999999999999), format_number(None), format_number(1.5e-5)
+    ('173.11', '–', '0.000015')
+    >>> format_number(5.2645e300), format_number(-3e-45)  # a parameter run to infinity or 0
+    ('5.26×10³⁰⁰', '-3.00×10⁻⁴⁵')
     """
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
         return MISSING
@@ -105,6 +110,9 @@ def format_number(value: Any, kind: str = "number") -> str:
     number = float(value)
     if not math.isfinite(number):
         return str(number)
+    if number != 0 and not 1e-6 <= abs(number) < 1e15:  # a parameter run to 0 or infinity: 5.26×10³⁰⁰
+        exponent = math.floor(math.log10(abs(number)))
+        return f"{number / 10 ** exponent:.2f}×10{str(exponent).translate(_SUPERSCRIPT)}"
     if kind == "share":
         return f"{number:.1%}"
     if kind == "money":
