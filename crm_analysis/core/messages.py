@@ -57,14 +57,7 @@ def catalogue(lang: str = "zh") -> Catalog:
     if lang == "en" or not path.exists():
         return Catalog(locale="en")
     with path.open("rb") as handle:
-        main = read_po(handle, locale="zh_Hans_CN" if lang == "zh" else lang, domain=DOMAIN)
-    # TEMPORARY (restructure in progress): per-chapter fragments, merged into the one file at the end.
-    for fragment in sorted((path.parent / "fragments").glob("*.po")):
-        with fragment.open("rb") as handle:
-            for message in read_po(handle, locale="zh_Hans_CN", domain=DOMAIN):
-                if message.id:
-                    main[message.id] = message
-    return main
+        return read_po(handle, locale="zh_Hans_CN" if lang == "zh" else lang, domain=DOMAIN)
 
 
 def _entries(context: str) -> list[tuple[str, str]]:
@@ -104,10 +97,10 @@ def gettext(message: str, lang: str | None = None) -> str:
 
     Examples
     --------
-    >>> gettext("What to do with this", "zh")
-    '如何行动'
-    >>> gettext("What to do with this", "en")
-    'What to do with this'
+    >>> gettext("No record needs fixing: every check passed.", "zh")
+    '没有需要修正的记录：所有检查都已通过。'
+    >>> gettext("No record needs fixing: every check passed.", "en")
+    'No record needs fixing: every check passed.'
     """
     if resolve_language(lang) == "en":
         return message
