@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
@@ -451,7 +451,7 @@ class _BaseModel:
 
     def _store(
         self, params: np.ndarray, errors: Callable[[], np.ndarray], loglik: float, n: float, ok: bool,
-        *, theta: np.ndarray | None = None, hess_log: np.ndarray | None = None,
+        *, theta: np.ndarray | None = None, hess_log: np.ndarray | None = None, stacklevel: int = 3,
     ) -> None:
         """Keep the fit; with ``theta`` and ``hess_log`` (of -LL) also diagnose it (:func:`_diagnose`).
 
@@ -472,7 +472,21 @@ class _BaseModel:
         self.status_ = _status(bool(ok), problems)
         self.converged_ = bool(ok) and not problems
         if ok and problems:
-            warnings.warn(f"{type(self).__name__}: {self.status_}", ConvergenceWarning, stacklevel=3)
+            warnings.warn(f"{type(self).__name__}: {self.status_}", ConvergenceWarning, stacklevel=stacklevel)
+
+    def _store_newton_fit(
+        self, loglik_hessian: Callable[..., tuple[float, np.ndarray, np.ndarray]], data: dict[str, Any],
+        theta: np.ndarray, loglik: float, ok: bool, unit: np.ndarray,
+    ) -> None:
+        """Keep a fit of :func:`_fit_with_gradient`: analytic Hessian, lazy standard errors, diagnostics.
+
+        ``unit`` converts the parameters from the fit's rescaled units back; ``loglik`` is already
+        converted back.
+        """
+        hess = _negative_hessian(loglik_hessian, data, theta)
+        errors = functools.partial(_errors_from_hessian, hess, theta, unit)
+        self._store(np.exp(theta) * unit, errors, loglik, data["w_total"], ok, theta=theta, hess_log=hess,
+                    stacklevel=4)
 
     def _fit_numerically(
         self, per_customer: Callable[..., np.ndarray], frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
@@ -538,3 +552,38 @@ class _BaseModel:
             return f"{type(self).__name__}(not fitted)"
         values = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
         return f"{type(self).__name__}({values})"
+
+
+class _NumericalRFMModel(_BaseModel):
+    """A model of (frequency, recency, T) fitted with a numerical gradient (:meth:`_fit_numerically`).
+
+    A subclass names its per-customer log-likelihood ``_per_customer`` (a module-level function,
+    wrapped in ``staticmethod``), the parameters in units of time ``_time_params`` and its name in
+    warnings ``_model_label``.
+    """
+
+    _per_customer: ClassVar[Callable[..., np.ndarray]]
+    _time_params: ClassVar[tuple[bool, ...]] = ()
+    _model_label: ClassVar[str] = ""
+
+    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None) -> Self:
+        """Fit by maximum likelihood (see :meth:`BetaGeoModel.fit` for the arguments).
+
+        Returns
+        -------
+        Self
+            ``self``, fitted.
+
+        Raises
+        ------
+        crm_analysis.core.errors.CRMDataError
+            If the inputs are invalid.
+        """
+        self._fit_numerically(type(self)._per_customer, frequency, recency, T, weights,
+                              time_params=self._time_params, model=self._model_label)
+        return self
+
+    def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
+        """Per-customer log-likelihood under the fitted parameters."""
+        x, t_x, age = _validate_rfm(frequency, recency, T)
+        return type(self)._per_customer(self._p(), x, t_x, age)

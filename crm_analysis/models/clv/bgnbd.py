@@ -24,9 +24,7 @@ from crm_analysis.models.clv._inputs import (
 from crm_analysis.models.clv.base import (
     _BaseModel,
     _dot,
-    _errors_from_hessian,
     _fit_with_gradient,
-    _negative_hessian,
     _trigamma,
 )
 
@@ -242,12 +240,9 @@ class BetaGeoModel(_BaseModel):
         # data-driven starts saved Newton at most one of its five to seven iterations.
         theta, loglik, ok = _fit_with_gradient(_bgnbd_loglik_hessian, _bgnbd_loglik, data, np.zeros(4),
                                                maxiter=self.maxiter, tol=self.tol, model="BG/NBD")
-        unit = np.array([1.0, 1.0 / scale, 1.0, 1.0])
-        hess = _negative_hessian(_bgnbd_loglik_hessian, data, theta)
-        errors = functools.partial(_errors_from_hessian, hess, theta, unit)
         # alpha' = alpha * scale and t' = t * scale: each purchase's density gains a factor 1/scale.
         loglik += np.log(scale) * data["wx_total"]
-        self._store(np.exp(theta) * unit, errors, loglik, data["w_total"], ok, theta=theta, hess_log=hess)
+        self._store_newton_fit(_bgnbd_loglik_hessian, data, theta, loglik, ok, np.array([1.0, 1.0 / scale, 1.0, 1.0]))
         return self
 
     def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
@@ -299,11 +294,7 @@ class BetaGeoModel(_BaseModel):
         >>> round(m.expected_purchases(39, 2, 30.43, 38.86), 3)
         1.226
         """
-        x, t_x, age = _validate_rfm(frequency, recency, T)
-        r, alpha, a, b = self._p()
-        alive = np.asarray(self.probability_alive(x, t_x, age))
-        expected = _bgnbd_alive_purchases(float(t), alpha + age, a, b + x, r + x) * alive
-        return _wrap(expected, _first_input(frequency, recency, T))
+        return _bg_expected_purchases(self, t, frequency, recency, T, 0.0)
 
     def expected_purchases_new_customer(self, t: ArrayLike) -> ArrayLike:
         """Unconditional E[X(t)]: repeat purchases of a new customer by time t (FHL 2005, eq. 9).
@@ -337,6 +328,22 @@ class BetaGeoModel(_BaseModel):
 _QUADRATURE_FROM_A = 10.0  # from here on Gauss quadrature over the beta is accurate to ~1e-10
 _NEAR_ONE = 1e-3  # |a - 1| below this: interpolate in a (the closed form loses digits to 0/0)
 _GAUSS_NODES = 48
+
+
+def _bg_expected_purchases(
+    model: _BaseModel, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, b_shift: float
+) -> ArrayLike:
+    """E[purchases in (T, T + t] | x, t_x, T] of a BG/NBD-type ``model`` with parameters (r, alpha, a, b).
+
+    P(alive) (the model's ``probability_alive``) times :func:`_bgnbd_alive_purchases` with the
+    dropout probability beta(a, b + x + ``b_shift``): 0 for BG/NBD, 1 for MBG/NBD (whose
+    customers have also survived their first purchase).
+    """
+    x, t_x, age = _validate_rfm(frequency, recency, T)
+    r, alpha, a, b = model._p()
+    alive = np.asarray(model.probability_alive(x, t_x, age))  # type: ignore[attr-defined]
+    expected = _bgnbd_alive_purchases(float(t), alpha + age, a, b + x + b_shift, r + x) * alive
+    return _wrap(expected, _first_input(frequency, recency, T))
 
 
 def _bgnbd_alive_purchases(t: ArrayLike, base: ArrayLike, a: float, b_x: ArrayLike, s: ArrayLike) -> np.ndarray:

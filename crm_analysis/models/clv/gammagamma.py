@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import warnings
 from typing import Any, ClassVar
 
@@ -28,9 +27,7 @@ from crm_analysis.models.clv.base import (
     UndefinedValueWarning,
     _BaseModel,
     _dot,
-    _errors_from_hessian,
     _fit_with_gradient,
-    _negative_hessian,
     _trigamma,
 )
 
@@ -201,12 +198,9 @@ class GammaGammaModel(_BaseModel):
         data = self._prepare(x, m * scale, w)
         theta, loglik, ok = _fit_with_gradient(_gg_loglik_hessian, _gg_loglik, data, _gg_start(data),
                                                maxiter=self.maxiter, tol=self.tol, model="Gamma-Gamma")
-        unit = np.array([1.0, 1.0, 1.0 / scale])
-        hess = _negative_hessian(_gg_loglik_hessian, data, theta)
-        errors = functools.partial(_errors_from_hessian, hess, theta, unit)
         # m' = m * scale and v' = v * scale: each customer's density gains a factor scale.
         loglik += np.log(scale) * data["w_total"]
-        self._store(np.exp(theta) * unit, errors, loglik, data["w_total"], ok, theta=theta, hess_log=hess)
+        self._store_newton_fit(_gg_loglik_hessian, data, theta, loglik, ok, np.array([1.0, 1.0, 1.0 / scale]))
         return self
 
     @staticmethod

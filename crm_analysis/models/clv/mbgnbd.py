@@ -14,8 +14,8 @@ from crm_analysis.models.clv._inputs import (
     _validate_rfm,
     _wrap,
 )
-from crm_analysis.models.clv.base import _BaseModel
-from crm_analysis.models.clv.bgnbd import BG_MEANINGS, _bgnbd_alive_purchases
+from crm_analysis.models.clv.base import _NumericalRFMModel
+from crm_analysis.models.clv.bgnbd import BG_MEANINGS, _bg_expected_purchases, _bgnbd_alive_purchases
 
 
 def _mbg_log_odds_dead(params: tuple[float, float, float, float], x: np.ndarray, t_x: np.ndarray,
@@ -34,7 +34,7 @@ def _mbg_loglik(params: tuple[float, float, float, float], x: np.ndarray, t_x: n
     return alive + np.logaddexp(0.0, _mbg_log_odds_dead(params, x, t_x, age))
 
 
-class ModifiedBetaGeoModel(_BaseModel):
+class ModifiedBetaGeoModel(_NumericalRFMModel):
     """MBG/NBD model (Batislam, Denizel & Filiztekin 2007; Hoppe & Wagner 2007).
 
     As BG/NBD (purchases at Poisson rate lambda ~ gamma(r, alpha), dropout with probability
@@ -70,29 +70,9 @@ class ModifiedBetaGeoModel(_BaseModel):
     _param_names = ("r", "alpha", "a", "b")
     _bound_meanings: ClassVar[dict[tuple[str, str], str]] = BG_MEANINGS
 
-    def fit(
-        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
-    ) -> ModifiedBetaGeoModel:
-        """Fit by maximum likelihood (see :meth:`BetaGeoModel.fit` for the arguments).
-
-        Returns
-        -------
-        ModifiedBetaGeoModel
-            ``self``, fitted.
-
-        Raises
-        ------
-        crm_analysis.core.errors.CRMDataError
-            If the inputs are invalid.
-        """
-        self._fit_numerically(_mbg_loglik, frequency, recency, T, weights,
-                              time_params=(False, True, False, False), model="MBG/NBD")
-        return self
-
-    def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
-        """Per-customer log-likelihood under the fitted parameters."""
-        x, t_x, age = _validate_rfm(frequency, recency, T)
-        return _mbg_loglik(self._p(), x, t_x, age)
+    _per_customer = staticmethod(_mbg_loglik)
+    _time_params = (False, True, False, False)
+    _model_label = "MBG/NBD"
 
     def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> ArrayLike:
         """P(alive | x, t_x, T) = 1 / (1 + a / (b + x) ((alpha + T) / (alpha + t_x))^(r + x)).
@@ -118,11 +98,7 @@ class ModifiedBetaGeoModel(_BaseModel):
         >>> round(m.expected_purchases(39, 2, 30.43, 38.86), 3)
         1.263
         """
-        x, t_x, age = _validate_rfm(frequency, recency, T)
-        r, alpha, a, b = self._p()
-        alive = np.asarray(self.probability_alive(x, t_x, age))
-        expected = _bgnbd_alive_purchases(float(t), alpha + age, a, b + x + 1.0, r + x) * alive
-        return _wrap(expected, _first_input(frequency, recency, T))
+        return _bg_expected_purchases(self, t, frequency, recency, T, 1.0)
 
     def expected_purchases_new_customer(self, t: ArrayLike) -> ArrayLike:
         """Unconditional E[X(t)]: survive the first purchase (b / (a + b)), then BG/NBD with b + 1.

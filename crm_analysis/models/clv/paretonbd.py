@@ -14,9 +14,7 @@ from crm_analysis.models.clv._inputs import (
     _validate_rfm,
     _wrap,
 )
-from crm_analysis.models.clv.base import (
-    _BaseModel,
-)
+from crm_analysis.models.clv.base import _NumericalRFMModel
 
 
 def _pareto_log_a0(
@@ -59,7 +57,7 @@ def _pareto_loglik(params: tuple[float, float, float, float], x: np.ndarray, t_x
     return head + np.logaddexp(alive_term, dead_term)
 
 
-class ParetoNBDModel(_BaseModel):
+class ParetoNBDModel(_NumericalRFMModel):
     """Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
 
     While alive a customer buys at Poisson rate lambda ~ gamma(r, alpha); lifetimes
@@ -97,29 +95,9 @@ class ParetoNBDModel(_BaseModel):
         ("r", "0"): "purchase rates differ enormously between customers",
     }
 
-    def fit(
-        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
-    ) -> ParetoNBDModel:
-        """Fit by maximum likelihood (see :meth:`BetaGeoModel.fit` for the arguments).
-
-        Returns
-        -------
-        ParetoNBDModel
-            ``self``, fitted.
-
-        Raises
-        ------
-        crm_analysis.core.errors.CRMDataError
-            If the inputs are invalid.
-        """
-        self._fit_numerically(_pareto_loglik, frequency, recency, T, weights,
-                              time_params=(False, True, False, True), model="Pareto/NBD")
-        return self
-
-    def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
-        """Per-customer log-likelihood under the fitted parameters."""
-        x, t_x, age = _validate_rfm(frequency, recency, T)
-        return _pareto_loglik(self._p(), x, t_x, age)
+    _per_customer = staticmethod(_pareto_loglik)
+    _time_params = (False, True, False, True)
+    _model_label = "Pareto/NBD"
 
     def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> ArrayLike:
         """P(alive | x, t_x, T) (Fader & Hardie 2005, eq. 36).
