@@ -213,6 +213,20 @@ def _orphans(frame: pd.DataFrame, book: _Book, customer_ids: pd.Series | None, w
     book.reject(orphan.astype(bool), reason)
 
 
+def _child_table(frame: pd.DataFrame, book: _Book, table: str, customer_ids: pd.Series | None,
+                 what: str) -> pd.DataFrame:
+    """The rules shared by the tables keyed by customer: texts, required columns, exact duplicates, orphans.
+
+    ``what`` names one row of ``table`` in the orphan reason, e.g. "transaction".
+    """
+    frame = _texts(frame, table)
+    for column in schema.required_columns(table):
+        book.require(frame, column)
+    _exact_duplicates(frame, book)
+    _orphans(frame, book, customer_ids, what)
+    return frame
+
+
 # --------------------------------------------------------------------------- per-table rules
 def _clean_customers(frame: pd.DataFrame, book: _Book, as_of: pd.Timestamp) -> pd.DataFrame:
     frame = _texts(frame, "customers")
@@ -245,11 +259,7 @@ def _clean_customers(frame: pd.DataFrame, book: _Book, as_of: pd.Timestamp) -> p
 
 
 def _clean_transactions(frame: pd.DataFrame, book: _Book, customer_ids: pd.Series | None) -> pd.DataFrame:
-    frame = _texts(frame, "transactions")
-    for column in schema.required_columns("transactions"):
-        book.require(frame, column)
-    _exact_duplicates(frame, book)
-    _orphans(frame, book, customer_ids, "transaction")
+    frame = _child_table(frame, book, "transactions", customer_ids, "transaction")
     # A status word outside the synonym list (CATEGORY_SYNONYMS["status"]) could be a pending or held
     # order: the line is quarantined with the word, never read as a purchase or dropped unseen.
     status = _map_unique(frame["status"], lambda v: normalize_category(v, "status"))
@@ -266,11 +276,7 @@ def _clean_transactions(frame: pd.DataFrame, book: _Book, customer_ids: pd.Serie
 
 
 def _clean_interactions(frame: pd.DataFrame, book: _Book, customer_ids: pd.Series | None) -> pd.DataFrame:
-    frame = _texts(frame, "interactions")
-    for column in schema.required_columns("interactions"):
-        book.require(frame, column)
-    _exact_duplicates(frame, book)
-    _orphans(frame, book, customer_ids, "interaction")
+    frame = _child_table(frame, book, "interactions", customer_ids, "interaction")
     kind = _map_unique(frame["kind"], lambda v: normalize_category(v, "kind"))
     unknown = frame["kind"].notna() & kind.isna()
     book.issue(unknown, "kind", lambda rows: "kind " + _quote("kind", frame["kind"][rows]) + " is not a known kind",
@@ -284,11 +290,7 @@ def _clean_interactions(frame: pd.DataFrame, book: _Book, customer_ids: pd.Serie
 
 
 def _clean_exit_survey(frame: pd.DataFrame, book: _Book, customer_ids: pd.Series | None) -> pd.DataFrame:
-    frame = _texts(frame, "exit_survey")
-    for column in schema.required_columns("exit_survey"):
-        book.require(frame, column)
-    _exact_duplicates(frame, book)
-    _orphans(frame, book, customer_ids, "exit survey answer")
+    frame = _child_table(frame, book, "exit_survey", customer_ids, "exit survey answer")
     return _categories(frame, book, ["reason_category"])
 
 
