@@ -42,8 +42,10 @@ def test_empty_chapter_list_is_refused(capsys: pytest.CaptureFixture[str]) -> No
 def test_generate_validates_its_options(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert cli.main(["generate", "--customers", "0", "--out", str(tmp_path)]) == 2
     assert cli.main(["generate", "--customers", "10", "--out", str(tmp_path), "--format", "xlsx"]) == 2
-    assert cli.main(["generate", "--out", str(tmp_path)]) == 2  # --customers is required
+    assert cli.main(["generate", "--customers", "many", "--out", str(tmp_path)]) == 2
     capsys.readouterr()
+    # without --customers: the teaching data's size (the README's SQLite loop relies on it)
+    assert cli.build_parser().parse_args(["generate", "--out", str(tmp_path)]).customers == 5000
 
 
 def test_generate_refuses_a_non_empty_folder_without_force(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
