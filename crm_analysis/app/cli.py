@@ -13,6 +13,7 @@ and sets ``func`` to the function doing the work; :func:`main` dispatches (see `
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import warnings
@@ -144,12 +145,23 @@ def _add_run(subparsers: Any) -> None:
 
 
 def _cmd_run(args: argparse.Namespace, err: TextIO) -> int:
-
     params = {name: parse_value(value) for name, value in args.parameter}
     if args.write_back and not writeback.is_sql_url(args.data):
         raise CommandError("--write-back needs --data to be a database URL")
-    # a password in the URL and the mapping file reach the chapters through the environment, never as parameters
-    data = writeback.database_source(args.data, args.mapping)
+    # A password in the URL and the mapping file reach the chapters through the environment, never as
+    # parameters; they are taken out again afterwards, so that a later load in this process cannot pick them up.
+    saved = {name: os.environ.get(name) for name in (writeback.PASSWORD_ENV, writeback.MAPPING_ENV)}
+    try:
+        return _run_and_write_back(args, err, params, writeback.database_source(args.data, args.mapping))
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _run_and_write_back(args: argparse.Namespace, err: TextIO, params: dict[str, Any], data: str) -> int:
     show_pii = params.get("show_pii") is True
     try:
         result = run_report(

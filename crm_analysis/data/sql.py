@@ -112,7 +112,7 @@ def make_engine(url: str | sa.URL) -> sa.Engine:
         raise CRMDataError(f"{mask_url(url)}: not a database URL ({type(error).__name__})") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.password is None and os.environ.get(PASSWORD_ENV):
+    if parsed.password is None and parsed.username and os.environ.get(PASSWORD_ENV):  # SQLite has no user
         parsed = parsed.set(password=os.environ[PASSWORD_ENV])
     return sa.create_engine(parsed)
 

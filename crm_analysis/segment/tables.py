@@ -98,10 +98,10 @@ def rfm_segment_summary(features: pd.DataFrame, scores: pd.DataFrame) -> pd.Data
     >>> from crm_analysis.segment.rfm import rfm_scores
     >>> f = pd.DataFrame({"recency_days": [1, 90], "n_orders": [5, 1], "monetary": [50.0, 5.0]})
     >>> rfm_segment_summary(f, rfm_scores(f))[["segment_zh", "customers"]]
-                   segment_zh  customers
+                segment_zh  customers
     rfm_segment
-    need attention       需要关注          1
-    lost                已流失客户          1
+    champions       重要价值客户          1
+    lost             已流失客户          1
     """
     table = summarise_by(features.assign(rfm_segment=scores["rfm_segment"]), "rfm_segment", max_levels=20)
     table = table.reindex([s for s in RFM_SEGMENT_ORDER if s in table.index])

@@ -69,3 +69,26 @@ def test_generate_writes_the_tables(capsys: pytest.CaptureFixture[str], tmp_path
         cli.main(["generate", "--customers", "40", "--out", str(out), "--format", "csv", "--seed", "5", "--force"]) == 0
     )
     assert (out / "customers.csv").read_bytes() == first
+
+
+def test_a_database_password_reaches_the_run_but_does_not_stay_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    from crm_analysis.data.sql import MAPPING_ENV, PASSWORD_ENV
+
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    monkeypatch.delenv(MAPPING_ENV, raising=False)
+    seen = {}
+
+    def fake_run_report(**kwargs: object) -> None:
+        seen.update(source=kwargs["data_source"], password=os.environ.get(PASSWORD_ENV))
+        raise cli.RunError("stopped by the test")
+
+    monkeypatch.setattr(cli, "run_report", fake_run_report)
+    url = "postgresql+psycopg://ana:Tr0ub4dor@localhost/crm"
+    assert cli.main(["run", "--data", url, "--out", str(tmp_path)]) == 2
+    assert seen == {"source": "postgresql+psycopg://ana@localhost/crm", "password": "Tr0ub4dor"}
+    assert PASSWORD_ENV not in os.environ and MAPPING_ENV not in os.environ
+    assert "Tr0ub4dor" not in capsys.readouterr().err
