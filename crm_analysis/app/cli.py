@@ -128,13 +128,18 @@ def _add_run(subparsers: Any) -> None:
         "(True/False/None, int, float, else text); repeatable",
     )
     p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML reports")
+    p.add_argument("--teacher", action="store_true",
+                   help="pages for a teacher: with the exercises, their solutions and the package versions "
+                   "(the same as -p audience teacher; default: the manager's pages)")
     p.add_argument(
         "--notebooks-dir",
         default=str(paths.NOTEBOOKS_DIR),
         metavar="DIR",
         help="where the chapter notebooks are (default: %(default)s)",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or status lines")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="print only the final status (without it: one line per chapter, and progress bars "
+                   "when stderr is a terminal)")
     p.add_argument("--mapping", default=None, metavar="TOML",
                    help="for a database URL: which table, view or query gives each canonical table")
     p.add_argument("--write-back", action="store_true",
@@ -146,6 +151,10 @@ def _add_run(subparsers: Any) -> None:
 
 def _cmd_run(args: argparse.Namespace, err: TextIO) -> int:
     params = {name: parse_value(value) for name, value in args.parameter}
+    if args.teacher:
+        if params.get("audience", "teacher") != "teacher":
+            raise CommandError(f"--teacher contradicts -p audience {params['audience']}")
+        params["audience"] = "teacher"
     if args.write_back and not writeback.is_sql_url(args.data):
         raise CommandError("--write-back needs --data to be a database URL")
     # A password in the URL and the mapping file reach the chapters through the environment, never as
@@ -290,9 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     Examples
     --------
-    >>> args = build_parser().parse_args(["run", "--chapters", "01,03", "-p", "seed", "7"])
-    >>> args.chapters, args.parameter
-    (['01', '03'], [['seed', '7']])
+    >>> args = build_parser().parse_args(["run", "--chapters", "01,03", "-p", "seed", "7", "--teacher"])
+    >>> args.chapters, args.parameter, args.teacher
+    (['01', '03'], [['seed', '7']], True)
     """
     parser = argparse.ArgumentParser(prog=PROG, description="Customer-relationship analytics workbook.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -92,3 +92,20 @@ def test_a_database_password_reaches_the_run_but_does_not_stay_in_the_environmen
     assert seen == {"source": "postgresql+psycopg://ana@localhost/crm", "password": "Tr0ub4dor"}
     assert PASSWORD_ENV not in os.environ and MAPPING_ENV not in os.environ
     assert "Tr0ub4dor" not in capsys.readouterr().err
+
+
+def test_teacher_flag_is_the_audience_parameter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    seen: list[object] = []
+
+    def fake_run_report(**kwargs: object) -> None:
+        seen.append(dict(kwargs["parameters"]))  # type: ignore[call-overload]
+        raise cli.RunError("stopped by the test")
+
+    monkeypatch.setattr(cli, "run_report", fake_run_report)
+    assert cli.main(["run", "--teacher", "--out", str(tmp_path)]) == 2
+    assert cli.main(["run", "--teacher", "-p", "audience", "teacher", "--out", str(tmp_path)]) == 2
+    assert cli.main(["run", "--out", str(tmp_path)]) == 2
+    assert seen == [{"audience": "teacher"}, {"audience": "teacher"}, {}]
+    assert cli.main(["run", "--teacher", "-p", "audience", "manager", "--out", str(tmp_path)]) == 2
+    assert len(seen) == 3 and "--teacher contradicts -p audience manager" in capsys.readouterr().err
