@@ -16,6 +16,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import KFold
 
 from crm_analysis.churn.dataset import design_matrix
+from crm_analysis.core import i18n
 from crm_analysis.core.checks import require_columns
 from crm_analysis.core.schema import REASON_CATEGORIES
 from crm_analysis.core.threads import single_threaded
@@ -224,6 +225,30 @@ def rule_reason(features: pd.DataFrame, *, price_rise_date: str | None = None) -
     return pd.Series(choice, index=features.index, dtype="string", name="inferred_reason")
 
 
+def reason_label(category: object, lang: str | None = None) -> str:
+    """The display label of a reason category: its catalogue label, or the key with spaces for underscores.
+
+    Parameters
+    ----------
+    category : str
+        A reason category key (:data:`crm_analysis.core.schema.REASON_CATEGORIES`), e.g. ``no_longer_needed``.
+    lang : {"en", "zh"}, optional
+        Defaults to the report language.
+
+    Returns
+    -------
+    str
+        The label to put in a sentence; never the raw key with underscores.
+
+    Examples
+    --------
+    >>> reason_label("no_longer_needed", "en"), reason_label("no_longer_needed", "zh"), reason_label("price", "en")
+    ('no longer needed', '不再需要', 'price')
+    """
+    label = i18n.tr(str(category), lang)
+    return label.replace("_", " ") if label == str(category) else label
+
+
 @dataclass
 class ReasonInference:
     """Reasons for every lost customer: stated where answered, inferred otherwise.
@@ -300,10 +325,13 @@ def infer_reasons(
         method = (f"not inferred: only {answered.sum()} survey answers to learn from, and no purchase or "
                   "contact history for the behaviour rules")
     else:
-        method = (f"behaviour rules (only {answered.sum()} survey answers, too few to learn from): "
-                  "unresolved complaint around the last purchase → service, return after it → quality, "
-                  "price contacts and a last purchase after the price rise → price, "
-                  "single purchase → no_longer_needed, else other")
+        method = i18n._("behaviour rules (only {n} survey answers, too few to learn from): unresolved complaint "
+                        "around the last purchase → {service}, return after it → {quality}, price contacts and a "
+                        "last purchase after the price rise → {price}, single purchase → {single}, "
+                        "else {other}").format(n=int(answered.sum()), **{
+                            key: reason_label(value) for key, value in (
+                                ("service", "service"), ("quality", "quality"), ("price", "price"),
+                                ("single", "no_longer_needed"), ("other", "other"))})
     reasons = pd.DataFrame({
         "reason_category": stated.fillna(inferred),
         "source": pd.Series(np.where(answered, "stated", "inferred"), index=lost_features.index, dtype="string"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crm_analysis.churn.lost import LostCustomers
+from crm_analysis.churn.reasons import reason_label
 from crm_analysis.core.i18n import _, tr
 
 
@@ -43,8 +44,8 @@ def manager_summary(
         n = int(counts.iloc[0])
         lines.append(_("The most common reason for leaving is {top} ({n:,} of {total:,} lost customers, "
                        "{share:.0%}); the most costly is {costly} ({amount:,.0f} a year).", lang).format(
-            top=tr(counts.index[0], lang), n=n, total=len(t), share=n / len(t),
-            costly=tr(money.index[0], lang), amount=money.iloc[0]))
+            top=reason_label(counts.index[0], lang), n=n, total=len(t), share=n / len(t),
+            costly=reason_label(money.index[0], lang), amount=money.iloc[0]))
     if evaluation is not None and len(evaluation):
         best = evaluation.sort_values("roc_auc", ascending=False).iloc[0]
         lines.append(_("Calling the 10% of active customers with the highest churn risk reaches {lift:.1f}× as "

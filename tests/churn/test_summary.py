@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from crm_analysis import churn
+from crm_analysis.core import i18n
 
 
 def _inputs() -> tuple[churn.LostCustomers, pd.DataFrame, pd.DataFrame]:
@@ -48,3 +50,25 @@ def test_window_sentence_in_both_languages():
                                      "of 3 inter-purchase times; 67% of observed repeat purchases came sooner).")
     assert window.describe("zh") == ("客户连续 139 天没有购买即视为流失（3 个购买间隔的 90% 分位数；"
                                      "67% 的重复购买在此之前发生）。")
+
+
+def test_sentences_show_reason_labels_not_keys():
+    # Chapter 3 once said "the most common reason is no_longer_needed": sentences use the catalogue label.
+    table = pd.DataFrame({"reason_category": ["no_longer_needed"] * 2 + ["relocation"], "source": ["stated"] * 3,
+                          "lost_revenue": [1.0, 1.0, 9.0]})
+    lost = churn.LostCustomers(table, pd.DataFrame(), "")
+    english = churn.manager_summary(lost, None, None, lang="en")[0]
+    assert "reason for leaving is no longer needed (2 of 3" in english and "_" not in english
+    chinese = churn.manager_summary(lost, None, None, lang="zh")[0]
+    assert "不再需要" in chinese and "no_longer_needed" not in chinese
+
+
+def test_rule_method_sentence_shows_labels_not_keys():
+    features = pd.DataFrame({"n_purchase_days": np.arange(1.0, 4.0)}, index=["A", "B", "C"])
+    for lang, label in (("en", "single purchase → no longer needed"), ("zh", "只购买过一次 → 不再需要")):
+        i18n.set_language(lang)
+        try:
+            method = churn.infer_reasons(features, pd.Series(dtype="string"), seed=0).method
+        finally:
+            i18n.set_language("en")
+        assert label in method and "no_longer_needed" not in method
