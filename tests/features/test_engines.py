@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pandas.testing as pdt
 import pytest
+import sqlalchemy as sa
 
 from crm_analysis.core.crmdata import CRMData
 from crm_analysis.core.errors import CRMDataError
@@ -17,6 +18,7 @@ from crm_analysis.features import (
     rfm_summary_duckdb,
     rfm_summary_with,
 )
+from crm_analysis.features.lines import classify_lines
 
 
 def _transactions(n_lines: int = 20_000, n_customers: int = 2_000, seed: int = 7) -> pd.DataFrame:
@@ -257,3 +259,84 @@ def test_value_summary_table_on_spark_from_pandas(spark, transactions):
     case = {"as_of": "2024-12-31", "calibration_end": "2024-06-30"}
     pdt.assert_frame_equal(value.summary_table(transactions, engine="spark", **case),
                            value.summary_table(transactions, **case), check_exact=False, rtol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# Every kind of line of the one rule (crm_analysis.features.lines) on every engine.
+
+
+def _line_kinds(seed: int = 5) -> pd.DataFrame:
+    """Online Retail-shaped lines with every kind the rule knows: purchases, ``C…`` cancellations
+    (negative, status cancelled), returns (status returned), missing and blank statuses, zero-price lines,
+    adjustments (``POST``, ``M``, ``BANK CHARGES``, an ``A…`` invoice), a cancelled-before-payment line and a
+    customer whose only order was cancelled the same day (like Online Retail's 12346)."""
+    rng = np.random.default_rng(seed)
+    n = 3_000
+    stock = rng.choice(["85123A", "22423", "47566", "POST", "M", "BANK CHARGES", "84879"], n,
+                       p=[0.3, 0.25, 0.2, 0.08, 0.05, 0.02, 0.1])
+    status = rng.choice(["completed", "cancelled", "returned", None, ""], n, p=[0.7, 0.1, 0.08, 0.07, 0.05])
+    amount = np.round(rng.gamma(2.0, 20.0, n), 2)
+    amount = np.where(np.isin(status, ["cancelled", "returned"]) & (rng.random(n) < 0.8), -amount, amount)
+    amount[rng.random(n) < 0.03] = 0.0  # zero-price lines
+    order = np.where(status == "cancelled", "C", np.where(rng.random(n) < 0.01, "A", "")).astype(object)
+    order = order + pd.Series(rng.integers(500_000, 560_000, n)).astype(str).to_numpy()
+    lines = pd.DataFrame({
+        "order_id": pd.array(order, dtype="string"),
+        "customer_id": pd.array([f"{c}" for c in rng.integers(12_000, 12_300, n)], dtype="string"),
+        "order_date": (np.datetime64("2023-01-01") + rng.integers(0, 700 * 24, n).astype("timedelta64[h]"))
+        .astype("datetime64[ns]"),
+        "amount": amount,
+        "status": pd.array(status, dtype="string"),
+        "stock_code": pd.array(stock, dtype="string"),
+    })
+    cancelled_only = pd.DataFrame({
+        "order_id": pd.array(["541431", "C541433", "A1", "600001"], dtype="string"),
+        "customer_id": pd.array(["12346", "12346", "99999", "99998"], dtype="string"),
+        "order_date": pd.to_datetime(["2024-01-18 10:01", "2024-01-18 10:17", "2024-02-01 09:00", "2024-02-01 09:00"]),
+        "amount": [77_183.60, -77_183.60, -50.0, 0.0],
+        "status": pd.array(["completed", "cancelled", "completed", "completed"], dtype="string"),
+        "stock_code": pd.array(["23166", "23166", "B", "22"], dtype="string"),
+    })
+    return pd.concat([lines, cancelled_only], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def kinds() -> pd.DataFrame:
+    return _line_kinds()
+
+
+def test_line_kinds_fixture_has_every_kind(kinds):
+    counts = classify_lines(kinds)["kind"].value_counts()
+    assert set(counts.index) == {"purchase", "return", "adjustment", "ignored"} and counts.min() >= 50
+    reasons = classify_lines(kinds)["reason"]
+    assert reasons.str.contains("zero-price").sum() >= 50 and reasons.str.contains("inferred").sum() >= 100
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(map(str, c.values())))
+def test_line_kinds_rfm_summary_duckdb_and_sql_equal_pandas(kinds, case, tmp_path):
+    expected = rfm_summary(kinds, **case)
+    # The cancelled-only customer, the adjustment-only and the zero-price-only ones are no customers here.
+    assert not {"12346", "99999", "99998"} & set(expected.index)
+    pdt.assert_frame_equal(rfm_summary_duckdb(kinds, **case), expected, check_exact=False, rtol=1e-9)
+    database = sa.create_engine(f"sqlite:///{tmp_path / 'kinds.db'}")
+    kinds.assign(order_date=kinds["order_date"].dt.strftime("%Y-%m-%d %H:%M:%S")).to_sql(
+        "tx", database, index=False)
+    pdt.assert_frame_equal(rfm_summary(database, engine="sql", table="tx", **case), expected,
+                           check_exact=False, rtol=1e-9)
+
+
+@pytest.mark.parametrize("case", FEATURE_CASES, ids=["year-end", "mid-day-3-categories"])
+def test_line_kinds_features_duckdb_equal_pandas(kinds, case):
+    expected = _pandas_features(kinds, **case)
+    assert expected["returns_value"].gt(0).sum() > 100
+    pdt.assert_frame_equal(customer_features_duckdb(kinds, **case), expected, check_exact=False, rtol=1e-9)
+
+
+@pytest.mark.parametrize("case", CASES[:2], ids=["days", "calibration-weeks"])
+def test_line_kinds_spark_equals_pandas(spark, kinds, case):
+    frame = spark.createDataFrame(kinds.astype({c: object for c in ("customer_id", "status", "order_id", "stock_code")})
+                                  .replace({pd.NA: None}))
+    pdt.assert_frame_equal(rfm_summary_with("spark", frame, **case), rfm_summary(kinds, **case),
+                           check_exact=False, rtol=1e-9)
+    features = customer_features_spark(frame, as_of=case["as_of"])
+    pdt.assert_frame_equal(features, _pandas_features(kinds, as_of=case["as_of"]), check_exact=False, rtol=1e-9)
