@@ -14,7 +14,8 @@ The chapter-5 notebook calls these functions in order:
 5. **Service recovery** (服务补救): :func:`recovery_frame` (each complaining customer's first complaint: resolved
    in time, late, or not, and whether they bought in the following days) and :func:`recovery_effect` (kept share
    and spend, adjusted for value tier and tenure by exact stratification, with bootstrap intervals).
-6. **Satisfaction** (满意度): :func:`satisfaction_by`.
+6. **Satisfaction** (满意度): :func:`satisfaction_by`, and the satisfaction -> loyalty -> recommendation
+   :func:`loyalty_funnel` (moved here from chapter 4).
 7. **What to do** (管理建议): :func:`care_call_list`, :func:`manager_summary`.
 
 Modules: :mod:`.log`, :mod:`.visits`, :mod:`.standards`, :mod:`.complaints`, :mod:`.satisfaction`,
@@ -31,9 +32,14 @@ from crm_analysis.care.complaints import (
     repeat_complainers,
 )
 from crm_analysis.care.log import contacts_over_time, contacts_per_customer, log_gaps
-from crm_analysis.care.plots import plot_complaint_pareto, plot_contacts_over_time, plot_standards_by_month
+from crm_analysis.care.plots import (
+    plot_complaint_pareto,
+    plot_contacts_over_time,
+    plot_loyalty_funnel,
+    plot_standards_by_month,
+)
 from crm_analysis.care.recovery import RECOVERY_GROUPS, recovery_effect, recovery_frame
-from crm_analysis.care.satisfaction import satisfaction_by
+from crm_analysis.care.satisfaction import loyalty_funnel, satisfaction_by
 from crm_analysis.care.standards import (
     DEFAULT_STANDARDS,
     SERVICE_KINDS,
@@ -73,12 +79,14 @@ __all__ = [
     "customer_tiers",
     "find_topics",
     "log_gaps",
+    "loyalty_funnel",
     "manager_summary",
     "missing_columns_note",
     "overdue_list",
     "plan_adherence",
     "plot_complaint_pareto",
     "plot_contacts_over_time",
+    "plot_loyalty_funnel",
     "plot_standards_by_month",
     "recovery_effect",
     "recovery_frame",

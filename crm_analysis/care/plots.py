@@ -81,3 +81,32 @@ def plot_complaint_pareto(pareto: pd.DataFrame, *, by: str = "topic") -> Figure:
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+def plot_loyalty_funnel(table: pd.DataFrame, *, value_label: str = "mean value") -> Figure:
+    """Funnel bars (customers per stage, first stage on top) labelled with each stage's mean value.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`crm_analysis.care.loyalty_funnel` output (``stage``, ``customers``, ``mean_value``).
+    value_label : str
+        What the value is (e.g. "mean CLV"), for the labels.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"stage": ["customers", "rated"], "customers": [10, 4], "mean_value": [5.0, 8.0]})
+    >>> len(plot_loyalty_funnel(t).axes[0].patches)
+    2
+    """
+    t = table.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.barh([i18n.tr(str(s)) for s in t["stage"]], t["customers"], color="tab:green")
+    for y, (n, worth) in enumerate(zip(t["customers"], t["mean_value"], strict=True)):
+        ax.annotate(f"{n:,} · {i18n.tr(value_label)} {worth:,.0f}" if pd.notna(worth) else f"{n:,}",
+                    (n, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_xlabel(i18n.tr("customers"))
+    ax.set_title(i18n.tr("Satisfaction → loyalty → recommendation (满意→忠诚→推荐)"))
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

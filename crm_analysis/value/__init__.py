@@ -15,8 +15,8 @@ The chapter-4 notebook calls these functions in order:
    generator's truth), :func:`model_fit_table` and :func:`parameter_drift` (scheduled runs).
 4. **What to do** (客户分级服务): :func:`value_tiers` × churn risk -> :func:`service_levels`
    (one-to-one, proactive "gold", responsive "silver", win-back, let go), the contact
-   plan :data:`CONTACT_PLAN`, :func:`value_at_risk` and the satisfaction -> loyalty ->
-   recommendation funnel (:func:`loyalty_funnel`); :func:`manager_summary` says it in plain words.
+   plan :data:`CONTACT_PLAN` and :func:`value_at_risk`; :func:`manager_summary` says it in plain words.
+   (The satisfaction -> loyalty -> recommendation funnel is chapter 5's, :func:`crm_analysis.care.loyalty_funnel`.)
 
 Modules: :mod:`.periods` (time conventions), :mod:`.history`, :mod:`.fitting` (models, fit table,
 drift), :mod:`.prediction` (CLV, churn risk, the customer value table), :mod:`.choice` (model choice on the
@@ -39,7 +39,6 @@ from crm_analysis.value.actions import (
     TIER_NAMES,
     action_matrix,
     contact_plan,
-    loyalty_funnel,
     segment_labels,
     service_levels,
     value_at_risk,
@@ -84,7 +83,6 @@ from crm_analysis.value.plots import (
     plot_clv_backtest,
     plot_concentration,
     plot_holdout_by_frequency,
-    plot_loyalty_funnel,
     plot_tracking,
     plot_value_at_risk,
 )
@@ -105,10 +103,10 @@ __all__ = [
     "alive_calibration", "alive_vs_lost", "backtest_readout", "churn_risk", "clv_backtest_by_decile",
     "compare_purchase_models", "concentration_summary", "contact_plan", "customer_value_table",
     "default_calibration_end", "drift_check", "expected_order_value", "expected_purchases", "export_customer_value",
-    "find_previous_model_fit", "fit_value_models", "historical_value", "holdout_by_frequency", "loyalty_funnel",
+    "find_previous_model_fit", "fit_value_models", "historical_value", "holdout_by_frequency",
     "manager_summary", "model_comparison", "model_fit_table", "observation_end", "p_any_purchase",
     "paper_replication", "parameter_drift", "plot_alive_calibration", "plot_clv_backtest", "plot_concentration",
-    "plot_holdout_by_frequency", "plot_loyalty_funnel", "plot_tracking", "plot_value_at_risk", "predict_value",
+    "plot_holdout_by_frequency", "plot_tracking", "plot_value_at_risk", "predict_value",
     "publish_customer_value", "segment_labels", "service_levels", "silent_but_alive_note", "spend_model_is_finite",
     "summary_table", "top_customers", "tracking_table", "value_at_risk", "value_tiers"
 ]

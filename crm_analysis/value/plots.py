@@ -205,39 +205,8 @@ def plot_value_at_risk(table: pd.DataFrame, by: str, *, ax: Axes | None = None) 
     return fig
 
 
-def plot_loyalty_funnel(table: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
-    """Funnel bars (customers per stage) with the mean CLV of each stage as labels.
 
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        :func:`crm_analysis.value.loyalty_funnel` output (``stage``, ``customers``, ``mean_clv``).
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure by default. The bars are drawn from the last stage up, so
-        that the first stage is on top.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"stage": ["customers", "rated"], "customers": [10, 4], "mean_clv": [5.0, 8.0]})
-    >>> len(plot_loyalty_funnel(t).axes[0].patches)
-    2
-    """
-    t = table.iloc[::-1]
-    fig, ax = _axes(ax, (7, 3.5))
-    ax.barh(t["stage"], t["customers"], color="tab:green")
-    for y, (n, clv) in enumerate(zip(t["customers"], t["mean_clv"], strict=True)):
-        ax.annotate(f"{n:,} customers, mean CLV {clv:,.0f}" if pd.notna(clv) else f"{n:,}",
-                    (n, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
-    ax.set_xlabel("customers")
-    ax.set_title("Satisfaction → loyalty → recommendation (满意→忠诚→推荐)")
-    return fig
-
-
-__all__ = ["plot_clv_backtest", "plot_concentration", "plot_holdout_by_frequency", "plot_loyalty_funnel",
+__all__ = ["plot_clv_backtest", "plot_concentration", "plot_holdout_by_frequency",
            "plot_tracking", "plot_value_at_risk"]
 
 

@@ -43,7 +43,8 @@ def test_committed_notebook_is_clean_and_parameterised():
     assert "report.prepare(" in code[1].source and "run_dir=output_dir" in code[1].source
     assert sum("solution" in c.metadata.get("tags", []) for c in code) >= 3
     assert code[-1].source.strip() == "report.versions()"
-    headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## ")]
+    headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## ")
+                and "lang-zh" not in c.metadata.get("tags", [])]
     assert headings[:7] == ["## 1. The customer log (客户日志)", "## 2. Visit plan kept? (访问计划)",
                             "## 3. Service standards (服务标准)", "## 4. Complaints (投诉分析)",
                             "## 5. Service recovery (服务补救)", "## 6. Satisfaction (满意度)",
@@ -93,6 +94,9 @@ def test_alone_in_chinese_it_says_where_the_tiers_come_from(alone_run):
     assert "ABC" in text and "本章单独运行" in text
     assert "Tier A customers" not in text and "级客户按计划" in text
     assert (out / "tables" / "care_visit_plan.csv").is_file()
+    funnel = pd.read_csv(out / "tables" / "care_loyalty_funnel.csv")  # moved here from chapter 4
+    assert funnel["stage"].tolist() == ["customers", "rated", "satisfied", "repeat buyer", "recommender"]
+    assert funnel["customers"].is_monotonic_decreasing and funnel["customers"].iloc[-1] > 0
 
 
 CFPB = paths.PROJECT_ROOT.parent / "shared" / "data" / "cfpb-consumer-complaints-sample" / "complaints_sample.csv"

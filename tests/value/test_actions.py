@@ -8,7 +8,6 @@ import pytest
 
 from crm_analysis import value
 from crm_analysis.core import handoff
-from crm_analysis.core.errors import CRMDataError
 
 
 def test_value_tiers_service_levels_and_action_matrix() -> None:
@@ -38,21 +37,6 @@ def test_value_at_risk_is_clv_times_risk() -> None:
     assert out.iloc[0]["seg"] == "x" and out.iloc[0]["value_at_risk"] == pytest.approx(30.0)
     assert out["share_of_value_at_risk"].sum() == pytest.approx(1.0)
     assert out["customers"].sum() == 4  # missing segment kept as its own group
-
-
-def test_loyalty_funnel_stages_shrink_and_follow_definitions() -> None:
-    inter = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "d", "e"],
-                          "satisfaction": [5.0, 4.0, 4.0, 2.0, np.nan, 5.0]})
-    val = pd.DataFrame({"n_orders": [3, 5, 2, 4, 1], "historical_value": [300.0, 500.0, 80.0, 90.0, 10.0],
-                        "clv": [200.0, 300.0, 10.0, 50.0, 5.0]}, index=["a", "b", "c", "d", "e"])
-    funnel = value.loyalty_funnel(inter, val, satisfied_at=4.0)
-    counts = dict(zip(funnel["stage"], funnel["customers"], strict=True))
-    # rated: a, b, c, e; satisfied: a, b, e; repeat: a, b; recommender (a 5 given): a.
-    assert counts == {"customers": 5, "rated": 4, "satisfied": 3, "repeat buyer": 2, "recommender": 1}
-    assert funnel.loc[4, "mean_clv"] == pytest.approx(200.0)
-    assert funnel["customers"].is_monotonic_decreasing
-    with pytest.raises(CRMDataError, match="satisfaction"):
-        value.loyalty_funnel(inter.drop(columns=["satisfaction"]), val)
 
 
 def test_segment_labels_prefers_chapter_2_segments(tmp_path) -> None:
