@@ -43,8 +43,10 @@ from crm_analysis.churn.dataset import (
 )
 from crm_analysis.churn.drivers import (
     ChurnModels,
+    diagnose_logistic_fit,
     evaluate_models,
     fit_churn_models,
+    fit_note,
     gains_table,
     permutation_drivers,
 )
@@ -98,7 +100,8 @@ __all__ = [
     "ReasonTextClassifier",
     "active_customer_features", "annualised_spend", "behaviour_features", "bridge_table", "choose_inactivity_window",
     "churn_dataset", "churn_reasons_table", "churn_scores_table", "contract_features", "cox_hazard_ratios",
-    "customer_segments", "default_periods", "design_matrix", "evaluate_models", "explain_lost", "fit_churn_models",
+    "customer_segments", "default_periods", "design_matrix", "diagnose_logistic_fit", "evaluate_models", "explain_lost",
+    "fit_churn_models", "fit_note",
     "fit_text_classifier", "gains_table", "infer_reasons", "interpurchase_times", "is_contractual", "kaplan_meier",
     "keyword_reason", "label_contractual", "label_inactivity", "label_summary", "lost_customers", "manager_summary",
     "model_data", "pareto_heatmap", "permutation_drivers", "plot_confusion", "plot_drivers",
