@@ -36,6 +36,8 @@ CHAPTER_LINES = {
     "03": N_("Who was lost and why: stated and inferred reasons, the revenue each reason cost, "
              "churn risk per customer."),
     "04": N_("What each customer is worth and will be worth (CLV), the service level each gets, the value at risk."),
+    "05": N_("Who is contacted as planned and who is overdue, how complaints are answered and resolved, "
+             "and this week's care calls."),
 }
 
 #: Which chapter writes each table, and what it holds (tables not listed go under "other").
@@ -65,8 +67,28 @@ TABLES = {
     "value_tracking": ("04", N_("Weekly purchases, actual against predicted.")),
     "value_holdout_by_frequency": ("04", N_("Holdout purchases by number of repeat purchases.")),
     "value_alive_auc": ("04", N_("How well P(alive) separates customers who bought again.")),
-    "value_loyalty_funnel": ("04", N_("Satisfaction, loyalty and recommendation stages.")),
     "value_paper_check": ("04", N_("CDNOW parameters against the published ones.")),
+    "value_alive_calibration": ("04", N_("Predicted P(alive) against the share who bought again, by band.")),
+    "value_alive_vs_lost": ("04", N_("P(alive) of the customers chapter 3 calls active and lost.")),
+    "value_model_choice": ("04", N_("Each CLV model's fit, tracking error and holdout accuracy, side by side.")),
+    "care_visit_plan": ("05", N_("Each value tier's contact plan: customers contacted on time and overdue.")),
+    "care_overdue": ("05", N_("Customers overdue for a planned contact, largest value at risk first.")),
+    "care_call_list": ("05", N_("This week's care calls: unresolved complaints, then overdue customers.")),
+    "care_contacts_by_month": ("05", N_("Contacts in the service log per month, by kind.")),
+    "care_contacts_per_tier": ("05", N_("Contacts per customer of each value tier, by kind.")),
+    "care_log_gaps": ("05", N_("What the service log misses: buyers never contacted, contacts without a customer.")),
+    "care_service_standards": ("05", N_("First response and resolution against the service standards.")),
+    "care_standards_by_topic": ("05", N_("The service standards per complaint topic.")),
+    "care_standards_by_channel": ("05", N_("The service standards per contact channel.")),
+    "care_standards_by_month": ("05", N_("The service standards per month.")),
+    "care_breaches": ("05", N_("Each matter answered or resolved late, or not resolved.")),
+    "care_complaint_pareto": ("05", N_("Complaints per topic, largest first, with the cumulative share.")),
+    "care_complaint_topics": ("05", N_("Topics found in the complaint text, with their words.")),
+    "care_topic_match": ("05", N_("Topics found in the text against the recorded topics.")),
+    "care_recovery": ("05", N_("Customers kept after a complaint resolved in time, late or not at all.")),
+    "care_recovery_truth": ("05", N_("The same against the teaching data's known churn.")),
+    "care_satisfaction_by_month": ("05", N_("Satisfaction ratings per month: mean score and share of low scores.")),
+    "care_loyalty_funnel": ("05", N_("Satisfaction, loyalty and recommendation stages.")),
 }
 
 _WORDS = {
@@ -145,9 +167,9 @@ def _figures_02(t: Callable[[str], pd.DataFrame | None]) -> list[tuple[str, Any,
     if {"abc_tier", "monetary"} <= set(segments.columns):
         a_tier = segments["abc_tier"] == "A"
         total = segments["monetary"].clip(lower=0).sum()
-        rows.append((N_("A-tier customers"), int(a_tier.sum()), "count"))
+        rows.append((N_("customers in ABC tier A"), int(a_tier.sum()), "count"))
         if total > 0:
-            rows.append((N_("revenue share of A-tier customers"),
+            rows.append((N_("revenue share of ABC tier A"),
                          float(segments.loc[a_tier, "monetary"].clip(lower=0).sum() / total), "share"))
     return rows
 
@@ -170,13 +192,31 @@ def _figures_04(t: Callable[[str], pd.DataFrame | None]) -> list[tuple[str, Any,
         if "clv" in value:
             rows.append((N_("predicted customer value (CLV), all customers"), float(value["clv"].sum()), "money"))
         if "value_tier" in value:
-            rows.append((N_("A-tier customers"), int((value["value_tier"] == "A").sum()), "count"))
+            rows.append((N_("customers in value tier A"), int((value["value_tier"] == "A").sum()), "count"))
     if (risk := t("value_at_risk")) is not None and "value_at_risk" in risk:
         rows.append((N_("value at risk (CLV × churn risk)"), float(risk["value_at_risk"].sum()), "money"))
     return rows
 
 
-_KEY_FIGURES = {"01": _figures_01, "02": _figures_02, "03": _figures_03, "04": _figures_04}
+def _figures_05(t: Callable[[str], pd.DataFrame | None]) -> list[tuple[str, Any, str]]:
+    rows = []
+    if (plan := t("care_visit_plan")) is not None and {"tier", "overdue", "on_time_share"} <= set(plan.columns):
+        rows.append((N_("customers overdue for a planned contact"), int(plan["overdue"].sum()), "count"))
+        tier_a = plan[plan["tier"].astype(str) == "A"]
+        if len(tier_a) and pd.notna(tier_a["on_time_share"].iloc[0]):
+            rows.append((N_("share of value tier A contacted on time"), float(tier_a["on_time_share"].iloc[0]),
+                         "share"))
+    if (standards := t("care_service_standards")) is not None and "resolution_rate" in standards:
+        if len(standards) and pd.notna(standards["resolution_rate"].iloc[0]):
+            rows.append((N_("share of matters resolved"), float(standards["resolution_rate"].iloc[0]), "share"))
+    if (pareto := t("care_complaint_pareto")) is not None and "topic" in pareto and len(pareto):
+        rows.append((N_("most frequent complaint topic"), str(pareto["topic"].iloc[0]), "text"))
+    if (calls := t("care_call_list")) is not None:
+        rows.append((N_("customers on this week's care-call list"), len(calls), "count"))
+    return rows
+
+
+_KEY_FIGURES = {"01": _figures_01, "02": _figures_02, "03": _figures_03, "04": _figures_04, "05": _figures_05}
 
 
 def key_figures(out_dir: str | Path, chapter: str) -> list[dict[str, Any]]:
@@ -187,7 +227,7 @@ def key_figures(out_dir: str | Path, chapter: str) -> list[dict[str, Any]]:
     out_dir : str or pathlib.Path
         The run folder.
     chapter : str
-        Its number, ``"01"``…``"04"``.
+        Its number, ``"01"``…``"05"``.
 
     Returns
     -------

@@ -68,3 +68,64 @@ def test_no_change_shown_for_another_data_source(tmp_path):
     index_html(result, {**info, "data_sha256": "other"})
     summary = json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))
     assert all("change" not in f for f in summary["chapters"][0]["key_figures"])
+
+
+def _care_and_tier_tables(folder: Path) -> None:
+    tables = folder / "tables"
+    tables.mkdir(parents=True)
+    pd.DataFrame({"tier": ["A", "B", "C"], "plan_days": [30.0, 90.0, 365.0], "customers": [10, 20, 30],
+                  "on_time": [4, 5, 6], "on_time_share": [0.4, 0.25, 0.2], "overdue": [6, 15, 24]}).to_csv(
+        tables / "care_visit_plan.csv", index=False)
+    pd.DataFrame({"contacts": [90], "resolution_rate": [0.612]}, index=["all"]).to_csv(
+        tables / "care_service_standards.csv")
+    pd.DataFrame({"topic": ["refund", "delivery"], "complaints": [9, 4]}).to_csv(
+        tables / "care_complaint_pareto.csv", index=False)
+    pd.DataFrame({"customer_id": ["C1", "C2", "C3"], "reason": ["unresolved complaint"] + ["visit overdue"] * 2}
+                 ).to_csv(tables / "care_call_list.csv", index=False)
+    # ABC tier A (chapter 2, share of revenue so far) and value tier A (chapter 4) are different groups
+    pd.DataFrame({"customer_id": ["C1", "C2", "C3", "C4"], "abc_tier": ["A", "A", "B", "C"],
+                  "monetary": [500.0, 300.0, 150.0, 50.0]}).to_csv(tables / "segments.csv", index=False)
+    pd.DataFrame({"customer_id": ["C1", "C2", "C3", "C4"], "value_tier": ["A", "B", "B", "C"],
+                  "clv": [100.0, 50.0, 20.0, 1.0]}).to_csv(tables / "customer_value.csv", index=False)
+
+
+def _chapters(folder: Path, lang: str) -> tuple[RunResult, dict]:
+    chapters = []
+    for name in ("02_segmentation", "04_customer_value", "05_customer_care"):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# Chapter {name[1]} — Demo (示例)")])
+        nb.metadata["papermill"] = {"parameters": {"lang": lang}}
+        nbformat.write(nb, folder / f"{name}.ipynb")
+        (folder / f"{name}.html").write_text("<h2 id='x'>x</h2>", encoding="utf-8")
+        chapters.append(ChapterResult(name, folder / "x.ipynb", folder / f"{name}.ipynb", html=folder / f"{name}.html"))
+    info = {"data_source": "teaching", "data_sha256": "s", "as_of": "2025-12-31", "started": "t0",
+            "finished": "t1", "seconds": 1.0, "parameters": {"lang": lang}}
+    return RunResult(out_dir=folder, chapters=chapters), info
+
+
+def test_chapter_5_on_the_index_and_each_tier_a_by_its_own_name(tmp_path):
+    _care_and_tier_tables(tmp_path)
+    page = index_html(*_chapters(tmp_path, "en"))
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    figures = {c["name"]: {f["label"]: f["value"] for f in c["key_figures"]} for c in summary["chapters"]}
+    assert figures["05_customer_care"] == {
+        "customers overdue for a planned contact": 45, "share of value tier A contacted on time": 0.4,
+        "share of matters resolved": 0.612, "most frequent complaint topic": "refund",
+        "customers on this week's care-call list": 3}
+    assert figures["02_segmentation"]["customers in ABC tier A"] == 2
+    assert figures["02_segmentation"]["revenue share of ABC tier A"] == 0.8
+    assert figures["04_customer_value"]["customers in value tier A"] == 1
+    assert "A-tier" not in page and "61.2%" in page and "45</span> customers overdue" in page
+    chapter_5 = summary["chapters"][2]
+    assert chapter_5["description"].startswith("Who is contacted as planned")
+    assert "This week&#x27;s care calls: unresolved complaints, then overdue customers." in page
+    assert page.index("care_call_list.csv") > page.index("customer_value.csv")  # grouped after chapter 4
+
+
+def test_chapter_5_and_tiers_on_the_chinese_index(tmp_path):
+    _care_and_tier_tables(tmp_path)
+    page = index_html(*_chapters(tmp_path, "zh"))
+    assert '<html lang="zh">' in page
+    for words in ("ABC 等级 A 的客户数", "价值等级 A 的客户数", "计划联系已逾期的客户数", "事项解决率",
+                  "本周关怀回访名单上的客户数", "本周关怀回访：先是未解决的投诉", "哪些客户按计划得到联系"):
+        assert words in page, words
+    assert "A 类客户" not in page
