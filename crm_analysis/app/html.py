@@ -25,7 +25,7 @@ import jinja2
 import nbformat
 from nbconvert import HTMLExporter
 
-from crm_analysis.app import fonts
+from crm_analysis.app import fonts, narrative
 from crm_analysis.app.index import heading_in, index_html
 from crm_analysis.app.runjson import ChapterResult
 
@@ -45,7 +45,7 @@ PAGE_CSS = """
 body, .jp-RenderedHTMLCommon { font-family: %(stack)s; }
 pre, code, kbd, samp, .jp-OutputArea-output pre { font-family: %(mono)s; }
 .crm-nav { max-width: 70em; margin: 1em auto; padding: .6em 1em; background: #f4f6f8; border-radius: 6px; }
-.crm-nav ol { margin: .3em 0; columns: 2; }
+.crm-nav ul { margin: .3em 0; columns: 2; list-style: none; padding-left: 1em; }
 .jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow-x: auto; max-width: 100%%; }
 .jp-RenderedHTMLCommon table { display: block; overflow-x: auto; max-width: 100%%; }
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { white-space: normal; overflow-wrap: anywhere;
@@ -176,14 +176,18 @@ def page_title(nb: nbformat.NotebookNode, lang: str = "en") -> str | None:
 
 
 def _finish_page(body: str, lang: str, index_href: str | None) -> str:
-    """Add the back link, the table of contents, the page style and the embedded CJK font."""
+    """Add the back link, the table of contents, the page style and the embedded CJK font.
+
+    The table of contents is built from the finished page's ``<h2>`` headings, so it lists exactly the
+    sections the reader sees (after the audience's and the language's cells are dropped); the headings
+    carry their own numbers ("1. Data"), so the list is not numbered again."""
     words = _WORDS.get(lang, _WORDS["en"])
     toc = "".join(
         f'<li><a href="#{m.group(1)}">{html.escape(re.sub("<[^>]+>|¶", "", m.group(2)).strip())}</a></li>'
         for m in re.finditer(r'<h2 id="([^"]+)">(.*?)</h2>', body, flags=re.S)
     )
     back = f'<a href="{html.escape(index_href)}">{words["back"]}</a>' if index_href else ""
-    nav = (f'<nav class="crm-nav">{back}<details open><summary>{words["contents"]}</summary><ol>{toc}</ol>'
+    nav = (f'<nav class="crm-nav">{back}<details open><summary>{words["contents"]}</summary><ul>{toc}</ul>'
            "</details></nav>") if toc or back else ""
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + nav, body, count=1)
     visible = re.sub(r"<style.*?</style>|<script.*?</script>|<[^>]+>", "", body, flags=re.S)
@@ -227,7 +231,8 @@ def export_html(notebook: str | Path, target: str | Path, *, show_code: bool = F
     nb = nbformat.read(str(notebook), as_version=4)
     parameters = nb.metadata.get("papermill", {}).get("parameters", {})
     lang = str(parameters.get("lang", "en"))
-    nb = page_cells(nb, audience or str(parameters.get("audience", "manager")), lang)
+    audience = audience or str(parameters.get("audience", "manager"))
+    nb = narrative.in_language(nb, lang, lambda n: page_cells(n, audience, lang))
     hide = not show_code
     exporter = HTMLExporter(exclude_input=hide, exclude_input_prompt=hide, exclude_output_prompt=hide,
                             extra_loaders=[jinja2.DictLoader({"crm_offline.html.j2": _OFFLINE_TEMPLATE})],

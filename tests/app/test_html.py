@@ -66,3 +66,33 @@ def test_notebook_without_headings_or_summary(tmp_path):
 def test_unknown_audience(tmp_path):
     with pytest.raises(ValueError, match="audience"):
         page_cells(_notebook(), audience="students")
+
+
+def test_contents_list_each_section_once_without_a_second_number(tmp_path):
+    page = _export(tmp_path, _notebook())
+    nav = page.split('<nav class="crm-nav">')[1].split("</nav>")[0]
+    entries = [re.sub("<[^>]+>", "", e) for e in re.findall(r"<li>(.*?)</li>", nav)]
+    assert entries == ["2. What to do with this (管理建议)", "1. Work (工作)"]
+    assert "<ol>" not in nav  # an ordered list would show "1. 2. What to do…"
+    zh = _export(tmp_path, _notebook(lang="zh"))
+    nav = zh.split('<nav class="crm-nav">')[1].split("</nav>")[0]
+    assert [re.sub("<[^>]+>", "", e) for e in re.findall(r"<li>(.*?)</li>", nav)] == ["2. 管理建议", "1. 工作"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_contents_built_after_the_other_language_is_dropped(tmp_path, lang):
+    md = nbformat.v4.new_markdown_cell
+    nb = nbformat.v4.new_notebook(cells=[
+        md("# Chapter 9 — Demo chapter (示例章节)"),
+        md("## 1. Work (工作)\n\nEnglish text.", metadata={"tags": ["lang-en"]}),
+        md("## 1. 工作 (Work)\n\n中文说明。", metadata={"tags": ["lang-zh"]}),
+        md("## 2. What to do with this (管理建议)", metadata={"tags": ["lang-en"]}),
+        md("## 2. 管理建议 (What to do with this)", metadata={"tags": ["lang-zh"]})])
+    nb.metadata["papermill"] = {"parameters": {"lang": lang}}
+    page = _export(tmp_path, nb)
+    nav = page.split('<nav class="crm-nav">')[1].split("</nav>")[0]
+    entries = [re.sub("<[^>]+>", "", e) for e in re.findall(r"<li>(.*?)</li>", nav)]
+    expected = {"en": ["2. What to do with this (管理建议)", "1. Work (工作)"],
+                "zh": ["2. 管理建议 (What to do with this)", "1. 工作 (Work)"]}[lang]
+    assert entries == expected
+    assert ("English text." in page, "中文说明" in page) == (lang == "en", lang == "zh")
