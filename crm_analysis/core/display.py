@@ -86,7 +86,7 @@ def translate_frame(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFram
     >>> translate_frame(pd.DataFrame({"reason_category": ["price"], "customers": [3]}), "zh").columns.tolist()
     ['原因类别', '客户数']
     >>> translate_frame(pd.DataFrame({"n": [1]}, index=pd.Index(["champions"], name="rfm_segment")), "zh").index
-    Index(['重要价值客户'], dtype='object', name='RFM 细分')
+    Index(['冠军客户'], dtype='object', name='RFM 细分')
     """
     if resolve_language(lang) != "zh":
         return frame

@@ -268,7 +268,7 @@ def tr(text: Any, lang: str | None = None, glossary: Mapping[str, str] = GLOSSAR
     >>> tr("phone (n=430)", "zh")
     '电话（n=430）'
     >>> tr("champions\\n243", "zh")
-    '重要价值客户\\n243'
+    '冠军客户\\n243'
     """
     if resolve_language(lang) != "zh" or not isinstance(text, str):
         return text

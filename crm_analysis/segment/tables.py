@@ -100,7 +100,7 @@ def rfm_segment_summary(features: pd.DataFrame, scores: pd.DataFrame) -> pd.Data
     >>> rfm_segment_summary(f, rfm_scores(f))[["segment_zh", "customers"]]
                 segment_zh  customers
     rfm_segment
-    champions       重要价值客户          1
+    champions       冠军客户          1
     lost             已流失客户          1
     """
     table = summarise_by(features.assign(rfm_segment=scores["rfm_segment"]), "rfm_segment", max_levels=20)

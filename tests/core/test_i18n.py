@@ -111,7 +111,7 @@ def test_glossary_keys_are_normalised_so_lookups_can_find_them():
 @pytest.mark.parametrize(("english", "chinese"), [
     ("Churn probability", "流失概率"),
     ("  CHURN   probability ", "流失概率"),
-    ("champions", "重要价值客户"),
+    ("champions", "冠军客户"),
     ("web_form", "网页表单"),
     ("Revenue share (%)", "收入占比 (%)"),
     ("window = 139 days", "判定窗口 = 139 天"),
@@ -159,7 +159,7 @@ def test_translate_frame_translates_index_values_and_leaves_ids_and_numbers():
     out = i18n.translate_frame(frame, "zh")
     assert out.index.name == "客户编号" and out.index.tolist() == ["C0001", "C0002"]
     assert out.columns.tolist() == ["RFM 细分", "消费金额"] and out.columns.name == "表"
-    assert out["RFM 细分"].tolist() == ["重要价值客户", "已流失客户"]
+    assert out["RFM 细分"].tolist() == ["冠军客户", "已流失客户"]
     assert out["消费金额"].tolist() == [5.0, 1.0]
     assert frame["rfm_segment"].tolist() == ["champions", "lost"]  # the original is untouched
     pivot = pd.crosstab(pd.Series(["price", "service"], name="stated"), pd.Series(["price", "price"], name="inferred"))

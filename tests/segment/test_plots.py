@@ -55,11 +55,11 @@ def test_plots_speak_the_language_they_are_asked_for(make_features):
     # a Chinese notebook translates figures again when it shows them: that changes nothing
     i18n.translate_figure(heatmap.figure, "zh")
     assert heatmap.get_xlabel() == "FM 评分（频率与金额）" and heatmap.get_ylabel() == "R 评分（最近购买，5 = 最近）"
-    assert any(text.get_text().startswith("重要价值客户\n") for text in heatmap.texts)
+    assert any(text.get_text().startswith("冠军客户\n") for text in heatmap.texts)
     matrix = S.migration_matrix(scores["rfm_segment"], scores["rfm_segment"], order=S.RFM_SEGMENT_ORDER)
     migration = S.plot_migration(matrix, title="RFM segments: 2024-01-01 → 2024-07-01", lang="zh").axes[0]
     assert migration.get_title() == "RFM 细分的变化：2024-01-01 → 2024-07-01"
-    assert migration.get_yticklabels()[0].get_text() == "重要价值客户"
+    assert migration.get_yticklabels()[0].get_text() == "冠军客户"
     english = S.plot_migration(matrix, lang="en").axes[0]
     assert english.get_ylabel() == "before (first date)" and english.get_title() == "Movement between segments"
     assert not plt.get_fignums()  # figures made by the functions are closed: a notebook shows each once

@@ -27,7 +27,7 @@ def test_rfm_segment_summary_lists_segments_best_first_with_chinese_name_and_act
     table = S.rfm_segment_summary(features, S.rfm_scores(features))
     order = [S.RFM_SEGMENT_ORDER.index(s) for s in table.index]
     assert order == sorted(order) and table["customers"].sum() == len(features)
-    assert table.loc["champions", "segment_zh"] == "重要价值客户"
+    assert table.loc["champions", "segment_zh"] == "冠军客户"
     assert table.loc["champions", "action"] == S.RFM_SEGMENT_ACTIONS["champions"]
     assert list(table.columns[:2]) == ["segment_zh", "customers"]
     assert "median_n_orders" in table.columns
