@@ -22,7 +22,14 @@ status ``completed`` or missing, amount < 0               return        the amou
 Purchase occasions: a customer's lines of one calendar day form one occasion; its value is the
 day's purchases net of the same day's returns. A day whose purchases were returned the same day
 (net ≤ 0) is not a purchase occasion (it counts neither as an order nor in RFM / BG/NBD frequency).
-Returns on a later day reduce the customer's net spend; they are not linked to one original line.
+Returns on a later day reduce the customer's net spend in their own period.
+
+Linking a return to its sale (:func:`link_returns`): where the lines carry ``customer_id``, ``stock_code``,
+``quantity`` and ``order_date``, a return line is linked to the latest purchase line of the same customer
+and stock code with the opposite quantity dated at or before it, each purchase line taken by one return
+at most (``returns_line`` of :func:`classify_lines`: the index label, ``source_row`` after loading, of that
+purchase). A return that matches no purchase (bought before the data starts, a partial return, a
+different quantity) stays unlinked and is netted against the customer's spend on its own day.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["ADJUSTMENT_CODES", "LINE_KINDS", "classify_lines", "line_rule_sql", "purchase_occasions"]
+__all__ = ["ADJUSTMENT_CODES", "LINE_KINDS", "classify_lines", "line_rule_sql", "link_returns", "purchase_occasions"]
 
 #: Kinds of line, in code order (``kind_codes`` returns indices into this tuple).
 LINE_KINDS = ("purchase", "return", "adjustment", "ignored")
@@ -96,7 +103,9 @@ def classify_lines(tx: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Same index: ``kind`` (one of :data:`LINE_KINDS`), ``money`` (float, signed) and ``reason``.
+        Same index: ``kind`` (one of :data:`LINE_KINDS`), ``money`` (float, signed), ``reason`` and
+        ``returns_line`` (for a return linked to its sale by :func:`link_returns`, the index label of
+        that purchase line; missing otherwise, and for every line when the link columns are absent).
 
     Examples
     --------
@@ -118,7 +127,86 @@ def classify_lines(tx: pd.DataFrame) -> pd.DataFrame:
     reason = np.where((kind == IGNORED) & (amount > 0), "cancelled before payment", reason)
     reason = np.where(kind == ADJUSTMENT, "adjustment line (fee, postage or manual correction)", reason)
     reason = np.where((kind == IGNORED) & (amount == 0), "zero amount on an item line (zero-price line)", reason)
-    return pd.DataFrame({"kind": np.asarray(LINE_KINDS)[kind], "money": money, "reason": reason}, index=tx.index)
+    return pd.DataFrame({"kind": np.asarray(LINE_KINDS)[kind], "money": money, "reason": reason,
+                         "returns_line": link_returns(tx, kind)}, index=tx.index)
+
+
+#: Columns :func:`link_returns` needs to match a return with its sale.
+LINK_COLUMNS = ("customer_id", "stock_code", "quantity", "order_date")
+
+
+def link_returns(tx: pd.DataFrame, kind: np.ndarray | None = None) -> pd.Series:
+    """The purchase line each return line reverses, where it can be matched.
+
+    A return line (kind ``return`` under the rule) is matched with a purchase line of the same
+    customer and stock code whose quantity is the return's quantity with the sign turned
+    (``quantity_purchase == -quantity_return``; a return marked ``returned`` with a positive quantity
+    matches the same positive quantity), dated at or before the return. Among several candidates the
+    latest is taken; each purchase line is taken by one return at most (returns are served in date
+    order). Online Retail's ``C…`` cancellation of a whole order line is the typical match.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        Transaction lines with ``amount`` and the columns of :data:`LINK_COLUMNS` (``order_date``
+        datetime); optional ``status``, ``order_id``.
+    kind : numpy.ndarray, optional
+        Kind codes of the lines (:func:`kind_codes`); computed when not given.
+
+    Returns
+    -------
+    pandas.Series
+        Same index as ``tx``, the index label of the matched purchase line for linked returns, missing
+        (``<NA>``) elsewhere; all missing when a column of :data:`LINK_COLUMNS` is absent.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b"], "stock_code": ["X", "X", "X", "X"],
+    ...                    "quantity": [2.0, 5.0, -2.0, -1.0], "amount": [4.0, 10.0, -4.0, -2.0],
+    ...                    "order_date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-03"])},
+    ...                   index=pd.Index([11, 12, 13, 14], name="source_row"))
+    >>> link_returns(tx).tolist()
+    [<NA>, <NA>, 11, <NA>]
+    """
+    if not set(LINK_COLUMNS) <= set(tx.columns):
+        return pd.Series(pd.NA, index=tx.index, dtype="object", name="returns_line")
+    if kind is None:
+        kind = kind_codes(tx)[0]
+    quantity = tx["quantity"].astype("float64").to_numpy()
+    lines = pd.DataFrame({
+        "customer": tx["customer_id"].astype("string").to_numpy(),
+        "stock": tx["stock_code"].astype("string").str.strip().str.upper().to_numpy(),
+        "qty": np.round(np.abs(quantity), 6),
+        "date": tx["order_date"].to_numpy(),
+        "pos": np.arange(len(tx)),
+    })
+    usable = lines[["customer", "stock", "date"]].notna().all(axis=1).to_numpy() & np.isfinite(quantity)
+    buys = lines.loc[usable & (kind == PURCHASE) & (quantity > 0)]
+    rets = lines.loc[usable & (kind == RETURN)]
+    keys = ["customer", "stock", "qty"]
+    buys = buys.loc[buys.set_index(keys).index.isin(rets.set_index(keys).index)]
+    linked = np.full(len(tx), -1, dtype=np.int64)
+    if len(buys) and len(rets):
+        # Within each (customer, stock code, quantity), returns in date order each take the latest purchase at
+        # or before them that no earlier return took.
+        buy_groups = {key: g.sort_values("date", kind="stable") for key, g in buys.groupby(keys, sort=False)}
+        for key, group in rets.sort_values("date", kind="stable").groupby(keys, sort=False):
+            pool = buy_groups.get(key)
+            if pool is None:
+                continue
+            dates, positions = pool["date"].to_numpy(), list(pool["pos"].to_numpy())
+            taken = np.zeros(len(positions), dtype=bool)
+            for date, pos in zip(group["date"].to_numpy(), group["pos"].to_numpy(), strict=True):
+                last = int(np.searchsorted(dates, date, side="right")) - 1
+                while last >= 0 and taken[last]:
+                    last -= 1
+                if last >= 0:
+                    taken[last] = True
+                    linked[pos] = positions[last]
+    labels = tx.index.to_numpy()
+    out = pd.Series(pd.NA, index=tx.index, dtype="object", name="returns_line")
+    out.iloc[np.flatnonzero(linked >= 0)] = labels[linked[linked >= 0]]
+    return out
 
 
 def line_rule_sql(columns: list[str] | tuple[str, ...], text: str) -> tuple[str, str]:

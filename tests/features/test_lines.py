@@ -87,3 +87,51 @@ def test_no_lines_give_an_empty_occasion_table() -> None:
                        "order_date": pd.to_datetime(["2024-01-01"])})
     occ = purchase_occasions(tx)
     assert occ.empty and list(occ.columns) == ["customer_id", "day", "value", "first_day"]
+
+
+def _retail_lines(rows: list[tuple]) -> pd.DataFrame:
+    """Online Retail-shaped cleaned lines: (source_row, invoice, customer, day, stock code, quantity, price)."""
+    frame = pd.DataFrame(rows, columns=["source_row", "order_id", "customer_id", "order_date", "stock_code",
+                                        "quantity", "unit_price"]).set_index("source_row")
+    frame["order_date"] = pd.to_datetime(frame["order_date"], format="ISO8601")
+    frame["amount"] = frame["quantity"] * frame["unit_price"]
+    frame["status"] = np.where(frame["order_id"].str.startswith("C"), "cancelled", "completed")
+    return frame
+
+
+def test_a_cancellation_is_linked_to_the_line_it_reverses() -> None:
+    tx = _retail_lines([
+        (2, "541431", "12346", "2011-01-18 10:01", "23166", 74215, 1.04),
+        (3, "C541433", "12346", "2011-01-18 10:17", "23166", -74215, 1.04),   # 12346's cancelled order
+        (4, "550001", "17850", "2011-03-01", "85123A", 6, 2.55),
+        (5, "550002", "17850", "2011-04-01", "85123A", 6, 2.55),
+        (6, "C550003", "17850", "2011-04-02", "85123a", -6, 2.55),   # two candidates: the latest (5) is taken
+        (7, "C550004", "17850", "2011-04-03", "85123A", -6, 2.55),   # the next one takes the earlier line 4
+        (8, "C550005", "17850", "2011-04-04", "85123A", -6, 2.55),   # nothing left: unlinked, netted that day
+        (9, "C550006", "17850", "2011-04-05", "85123A", -2, 2.55),   # partial return: unlinked
+        (10, "C550007", "13047", "2011-04-05", "85123A", -6, 2.55),  # another customer's stock code: unlinked
+        (11, "C550008", "18000", "2011-01-01", "22423", -3, 12.75),  # before its sale (line 12): unlinked
+        (12, "550009", "18000", "2011-02-01", "22423", 3, 12.75),
+        (13, "550010", "18000", "2011-02-01", "POST", 1, 18.0),      # adjustment, never linked
+        (14, "C550011", "18000", "2011-02-02", "POST", -1, 18.0),
+    ])
+    lines = classify_lines(tx)
+    assert lines["returns_line"].dropna().to_dict() == {3: 2, 6: 5, 7: 4}
+    assert lines.loc[[8, 9, 10, 11, 14], "returns_line"].isna().all()
+    # Linked or not, every return reduces net spend by its amount: 12346 nets to 0.00.
+    assert lines.loc[[2, 3], "money"].sum() == pytest.approx(0.0)
+    assert lines.loc[[8, 9], "money"].tolist() == pytest.approx([-15.30, -5.10])
+
+
+@pytest.mark.parametrize("missing", ["quantity", "stock_code", "customer_id"])
+def test_without_the_link_columns_no_return_is_linked(missing: str) -> None:
+    tx = _retail_lines([(2, "1", "a", "2024-01-01", "X", 2, 1.0), (3, "C2", "a", "2024-01-02", "X", -2, 1.0)])
+    lines = classify_lines(tx.drop(columns=missing))
+    assert lines["returns_line"].isna().all() and lines["money"].sum() == pytest.approx(0.0)
+
+
+def test_a_returned_status_line_with_a_positive_quantity_links_to_the_same_quantity() -> None:
+    tx = _retail_lines([(2, "1", "a", "2024-01-01", "X", 2, 5.0), (3, "2", "a", "2024-01-03", "X", 2, 5.0)])
+    tx.loc[3, "status"] = "returned"
+    lines = classify_lines(tx)
+    assert lines.loc[3, "kind"] == "return" and lines.loc[3, "money"] == -10.0 and lines.loc[3, "returns_line"] == 2

@@ -15,6 +15,7 @@ import pytest
 from crm_analysis.data.cleaning import clean
 from crm_analysis.data.loading import load
 from crm_analysis.features import customer_features, rfm_summary
+from crm_analysis.features.lines import classify_lines
 from crm_analysis.value.history import historical_value
 
 SOURCE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "uci-online-retail" / "online_retail.csv.gz"
@@ -65,3 +66,20 @@ def test_no_cancelled_order_is_a_purchase_occasion(retail: dict) -> None:
     summary = rfm_summary(retail["tx"], as_of=retail["as_of"])
     assert "12346" not in summary.index or summary.at["12346", "frequency"] == 0
     assert summary.at["16446", "monetary_value"] < 100   # not the cancelled £168,469.60 order
+
+
+def test_returns_are_linked_to_the_line_they_reverse(retail: dict) -> None:
+    # Of Online Retail's 8,506 return lines with a customer id, 2,818 match an earlier purchase line of the same
+    # customer, stock code and quantity (£387,588.06 of the £471,750.71 returned); the rest are netted in their day.
+    lines = classify_lines(retail["tx"])
+    returns = lines["kind"].eq("return")
+    linked = lines["returns_line"].dropna()
+    assert (int(returns.sum()), len(linked)) == (8_506, 2_818)
+    assert round(lines.loc[linked.index, "money"].sum(), 2) == pytest.approx(-387_588.06, abs=0.005)
+    assert not linked.duplicated().any()
+    tx = retail["tx"]
+    back, sale = tx.loc[linked.index], tx.loc[linked.to_numpy()]
+    assert (back["customer_id"].to_numpy() == sale["customer_id"].to_numpy()).all()
+    assert (back["quantity"].to_numpy() == -sale["quantity"].to_numpy()).all()
+    assert (sale["order_date"].to_numpy() <= back["order_date"].to_numpy()).all()
+    assert lines.at[61626, "returns_line"] == 61621   # 12346's C541433 reverses his order 541431
