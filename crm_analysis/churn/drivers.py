@@ -320,6 +320,9 @@ def fit_note(models: ChurnModels) -> str:
         "collinearity": i18n._("Some features ({features}) move almost together (condition index {value:,.0f}, limit "
                                "{limit:,.0f}): their separate effects cannot be told apart. The penalised model still "
                                "fits; read these drivers as one group."),
+        "singular": i18n._("Some features ({features}) carry the same information (one is a combination of the "
+                           "others in these data): their separate effects cannot be told apart. The penalised model "
+                           "still fits; read these drivers as one group."),
         "events_per_feature": i18n._("Only {value:.1f} churners per feature (at least {limit:.0f} are needed for "
                                      "stable weights): the model may learn noise. The chapter judges it on the later "
                                      "cut-off only; treat the drivers as indicative."),
@@ -328,7 +331,8 @@ def fit_note(models: ChurnModels) -> str:
                                 "means nothing here. The chapter judges the models by ROC-AUC, PR-AUC and lift."),
     }
     failed = d.loc[~d["ok"].astype(bool)]
-    return " ".join(texts[check].format(**row, accuracy=1 - row["value"]) for check, row in failed.iterrows())
+    return " ".join(texts["singular" if check == "collinearity" and row["value"] > SINGULAR else check].format(
+        **row, accuracy=1 - row["value"]) for check, row in failed.iterrows())
 
 
 def gains_table(y_true: Sequence[bool], score: Sequence[float], bins: int = 10) -> pd.DataFrame:
