@@ -13,6 +13,7 @@ from crm_analysis.models.clv import (
     BetaGeoModel,
     ConvergenceWarning,
     GammaGammaModel,
+    ModifiedBetaGeoModel,
     ParetoNBDModel,
     simulate_bgnbd,
     simulate_gamma_gamma,
@@ -105,3 +106,41 @@ def test_intervals_are_on_the_log_scale_and_positive() -> None:
 def test_given_parameters_are_not_called_fitted() -> None:
     model = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     assert model.status_.startswith("given")
+
+
+# Each parameter pushed to a bound by the data it is fitted to, and the status that names it. Together with
+# the tests above: BG/NBD a -> 0, b -> inf, (a, b) -> inf, (r, alpha) -> inf; Pareto/NBD beta -> inf,
+# (s, beta) -> inf (and s -> 0 on Online Retail, tests/value/test_real_online_retail.py); Gamma-Gamma p -> inf.
+@pytest.mark.parametrize(
+    ("model", "params", "named"),
+    [
+        (ModifiedBetaGeoModel, {"r": 0.5, "alpha": 5.0, "a": 1e-4, "b": 1e3},
+         "a → 0, b → ∞ (no measurable dropout"),
+        (ModifiedBetaGeoModel, {"r": 1e4, "alpha": 5e4, "a": 0.8, "b": 2.5},
+         "r, alpha → ∞ (every customer buys at the same rate"),
+        (ParetoNBDModel, {"r": 1e7, "alpha": 5e7, "a": 0.8, "b": 2.5},
+         "r, alpha → ∞ (every customer buys at the same rate"),
+    ],
+    ids=["mbgnbd-no-dropout", "mbgnbd-same-rate", "paretonbd-same-rate"],
+)
+def test_purchase_model_parameter_at_a_bound_is_named(model: type, params: dict, named: str) -> None:
+    data = _rfm(**params)
+    fitted = _quiet_fit(model(), data["frequency"], data["recency"], data["T"])
+    assert fitted.converged_ is False and fitted.optimizer_converged_ is True
+    assert fitted.status_.startswith("boundary:") and named in fitted.status_
+    flagged = set(named.split(" → ")[0].replace(",", "").split()) | (
+        {"b"} if named.startswith("a → 0") else set())
+    table = fitted.diagnostics_.set_index("parameter")
+    assert set(table.index[~table["identified"]]) >= flagged
+
+
+def test_gamma_gamma_same_mean_spend_for_everyone_is_named() -> None:
+    """q, v -> inf with p v / (q - 1) fixed: every customer's mean order value is the same (here 15 x 6 = 90)."""
+    data = _rfm(r=0.5, alpha=5.0, a=0.8, b=2.5)
+    spend = simulate_gamma_gamma(data["frequency"], p=6.0, q=1e7, v=1.5e8, seed=2)
+    keep = data["frequency"] > 0
+    gg = _quiet_fit(GammaGammaModel(), data["frequency"][keep], spend[keep])
+    assert gg.converged_ is False
+    assert "q, v → ∞ (every customer has the same mean spend per order" in gg.status_
+    p, q, v = gg.params_[["p", "q", "v"]]
+    assert p * v / (q - 1) == pytest.approx(90.0, rel=0.05)  # the ratio that is measured is still right
