@@ -30,6 +30,7 @@ chapters start, so neither the notebooks' parameters nor ``run.json`` carry them
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -57,6 +58,9 @@ TRUTH_SQL_TABLES = {"customers": "truth_customers", "defects": "truth_defects"}
 PASSWORD_ENV = "CRM_ANALYSIS_DB_PASSWORD"
 #: Environment variable naming the mapping file when ``load`` is given none (set by ``crm-analysis run``).
 MAPPING_ENV = "CRM_ANALYSIS_DB_MAPPING"
+
+#: Load report setting holding the SHA-256 of the rows read from one table, view or query.
+ROWS_SHA256 = "rows_sha256"
 
 _QUERY_START = ("select", "with", "(")
 
@@ -231,6 +235,61 @@ def _read_relation(connection: sa.Connection, spec: dict[str, Any], where: str, 
     return frame
 
 
+def _rows_sha256(frame: pd.DataFrame) -> str:
+    """SHA-256 of the rows read: the column names, then each row's 64-bit hash (row number and values,
+    :func:`pandas.util.hash_pandas_object`), in row order."""
+    digest = hashlib.sha256("\t".join(map(str, frame.columns)).encode("utf-8") + b"\n")
+    digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def rows_sha256(load_report: Mapping[str, Any] | None) -> str | None:
+    """The data hash of a database source: SHA-256 over each table's hash of the rows read.
+
+    ``load_sql`` records, per table, view or query it read, the SHA-256 of the column names and of
+    every row's values (:func:`pandas.util.hash_pandas_object` of the rows as read, before typing and
+    cleaning, in the order of the row numbers) as the load report setting :data:`ROWS_SHA256`. The
+    source's hash combines them, sorted by canonical table name, so the same rows give the same hash
+    whatever database, URL or mapping holds them, and a changed, added or removed row changes it
+    (what ``run.json``'s ``data_sha256`` holds for ``--data <url>``; for files it is the files' bytes).
+
+    Parameters
+    ----------
+    load_report : mapping or None
+        :meth:`crm_analysis.core.crmdata.LoadReport.to_dict` of a database load.
+
+    Returns
+    -------
+    str or None
+        64 hex digits; None when the report has no table hashes (not a database source).
+
+    Examples
+    --------
+    >>> import sqlite3, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "crm.db")
+    >>> with sqlite3.connect(path) as db:
+    ...     _ = db.execute("CREATE TABLE transactions (customer_id TEXT, order_date TEXT, amount REAL)")
+    ...     _ = db.execute("INSERT INTO transactions VALUES ('A', '2024-01-01', 10.0)")
+    >>> first = rows_sha256(load_sql(f"sqlite:///{path}").load_report.to_dict())
+    >>> first == rows_sha256(load_sql(f"sqlite:///{path}").load_report.to_dict()), len(first)
+    (True, 64)
+    >>> with sqlite3.connect(path) as db:
+    ...     _ = db.execute("UPDATE transactions SET amount = 10.5")
+    >>> rows_sha256(load_sql(f"sqlite:///{path}").load_report.to_dict()) == first
+    False
+    >>> rows_sha256({"files": [{"file": "a.csv", "settings": {}}]}) is None
+    True
+    """
+    tables = []
+    for entry in (load_report or {}).get("files", []):
+        digest = entry.get("settings", {}).get(ROWS_SHA256)
+        if digest is not None:
+            tables.append(f"{str(entry['file']).rpartition('(')[2].rstrip(')')} {digest['value']}")
+    if not tables:
+        return None
+    return hashlib.sha256("\n".join(sorted(tables)).encode("utf-8")).hexdigest()
+
+
 def _specs(connection: sa.Connection, mapping: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """What to read for each canonical (and truth) table: the mapping, else a table of that name."""
     present = set(sa.inspect(connection).get_table_names()) | set(sa.inspect(connection).get_view_names())
@@ -306,6 +365,7 @@ def load_sql(
                 log.current = log.report.file(where)
                 log.setting("source", what, "given" if table in specs_given else "detected")
                 frame = _read_relation(connection, spec, where, numbered=table not in TRUTH_SQL_TABLES.values())
+                log.setting(ROWS_SHA256, _rows_sha256(frame), "detected")
                 if table in TRUTH_SQL_TABLES.values():
                     truth[table] = _typed_truth(frame.reset_index(drop=True), table.removeprefix("truth_"))
                     continue
@@ -413,6 +473,7 @@ __all__ = [
     "MAPPING_ENV",
     "PASSWORD_ENV",
     "RESULT_COLUMNS",
+    "ROWS_SHA256",
     "SQL_SCHEMES",
     "TRUTH_SQL_TABLES",
     "is_sql_url",
@@ -423,5 +484,6 @@ __all__ = [
     "read_mapping",
     "read_results",
     "result_tables",
+    "rows_sha256",
     "split_password",
 ]
