@@ -80,6 +80,8 @@ def resolve_as_of(data: CRMData, as_of: str | pd.Timestamp | None = None) -> pd.
     Timestamp('2024-03-06 00:00:00')
     >>> resolve_as_of(CRMData(transactions=tx), "2024-12-31")
     Timestamp('2024-12-31 00:00:00')
+    >>> resolve_as_of(CRMData(interactions=pd.DataFrame({"date": pd.to_datetime(["2020-03-18"])})))
+    Timestamp('2020-03-19 00:00:00')
     """
     if as_of is not None and not (isinstance(as_of, str) and as_of.strip() == ""):
         return pd.Timestamp(as_of).normalize()
@@ -91,6 +93,8 @@ def resolve_as_of(data: CRMData, as_of: str | pd.Timestamp | None = None) -> pd.
             if column in data.customers:
                 candidates.append(data.customers[column].max())
     candidates = [c for c in candidates if pd.notna(c)]
+    if not candidates and data.interactions is not None and "date" in data.interactions:
+        candidates = [c for c in [data.interactions["date"].max()] if pd.notna(c)]  # a log alone (CFPB)
     if not candidates:
         return pd.Timestamp.today().normalize()
     return (max(candidates) + pd.Timedelta(days=1)).normalize()
@@ -158,7 +162,7 @@ def tables_dir(output_dir: str | Path) -> Path:
 
 
 def save_table(frame: pd.DataFrame, name: str, output_dir: str | Path, *, index: bool = False,
-               show_pii: bool = False) -> Path:
+               show_pii: bool | None = None) -> Path:
     """Write a chapter's output table as UTF-8 CSV to ``output_dir/tables/name.csv``.
 
     Parameters
@@ -171,10 +175,11 @@ def save_table(frame: pd.DataFrame, name: str, output_dir: str | Path, *, index:
         The run's output folder.
     index : bool, default False
         Whether to write the index as a column.
-    show_pii : bool, default False
-        Keep values that look like personal data. By default any column (ids included) is
-        searched and such values masked, a phone-shaped ``customer_id`` replaced by a stable
-        pseudonym (:func:`crm_analysis.data.privacy.mask_frame`).
+    show_pii : bool, optional
+        Keep values that look like personal data. Default: the run's ``-p show_pii``
+        (:func:`crm_analysis.data.privacy.show_pii_setting`), masked when run alone. Masked means
+        any column (ids included) is searched and such values masked, a phone-shaped
+        ``customer_id`` replaced by a stable pseudonym (:func:`crm_analysis.data.privacy.mask_frame`).
 
     Returns
     -------
@@ -193,7 +198,7 @@ def save_table(frame: pd.DataFrame, name: str, output_dir: str | Path, *, index:
     <BLANKLINE>
     """
     path = tables_dir(output_dir) / f"{name}.csv"
-    frame = privacy.defuse_formulas(privacy.mask_frame(frame, show_pii=show_pii))
+    frame = privacy.defuse_formulas(privacy.mask_frame(frame, show_pii=privacy.show_pii_setting(show_pii)))
     round_for_csv(frame, CSV_DECIMALS).to_csv(path, index=index, encoding="utf-8")
     return path
 

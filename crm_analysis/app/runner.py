@@ -25,7 +25,6 @@ keeps the run record.
 from __future__ import annotations
 
 import contextlib
-import json
 import multiprocessing
 import os
 import signal
@@ -45,6 +44,7 @@ from tqdm.auto import tqdm
 
 from crm_analysis.app.execute import declared_parameters, execute_chapter, kernel_environment, reader_notebook
 from crm_analysis.app.html import chapter_html, export_html, index_html
+from crm_analysis.app.runfolder import LOCK_FILE, OutputFolderError, make_out_dir, publish, release, work_folder
 from crm_analysis.app.runjson import (
     RUN_JSON_FORMAT,
     ChapterResult,
@@ -59,22 +59,16 @@ from crm_analysis.core import handoff, i18n, paths
 from crm_analysis.data import privacy
 from crm_analysis.data.cleaning import clean
 from crm_analysis.data.loading import load
-from crm_analysis.data.sql import is_sql_url, mask_url
+from crm_analysis.data.sql import is_sql_url, mask_url, rows_sha256
 
 CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
 BUILTIN_SOURCES: dict[str, Path] = {"teaching": paths.TEACHING_DIR, "cdnow": paths.CDNOW_DIR}
 # Set by run_report itself; a -p for them would silently disagree with --data/--as-of/--out.
 RESERVED_PARAMETERS = ("data_source", "as_of", "output_dir")
-#: The lock file of a run folder while its run is going: the process id, host and start time (JSON).
-LOCK_FILE = ".crm-analysis.lock"
 
 
 class RunError(ValueError):
     """A run cannot start: unknown chapter, bad parameter, unknown data source."""
-
-
-class OutputFolderError(RunError):
-    """The output folder cannot be claimed: in use by another run, holds an earlier run, or is a file."""
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -239,149 +233,6 @@ def resolve_data_source(data_source: str | Path) -> tuple[str, Path | None]:
     path = path.resolve()
     return str(path), path
 
-def _lock_owner(folder: Path) -> dict[str, Any] | None:
-    """The lock record of a run folder, or None when it has no lock file."""
-    lock = folder / LOCK_FILE
-    try:
-        text = lock.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return {}
-    try:
-        return json.loads(text) or {}
-    except ValueError:  # written a moment ago and not complete yet, or damaged
-        return {}
-
-
-def _process_alive(pid: Any) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (TypeError, ValueError, ProcessLookupError):
-        return False
-    except PermissionError:  # alive, owned by another user
-        return True
-    return True
-
-
-def _refuse_occupied(target: Path) -> OutputFolderError:
-    """The error for a folder another run holds or held, saying which and what to do."""
-    owner = _lock_owner(target)
-    if owner is not None:
-        pid = owner.get("pid")
-        if pid is None or _process_alive(pid):
-            return OutputFolderError(
-                f"output folder {target} is in use by another run (process {pid or 'starting'}, started "
-                f"{owner.get('started', 'just now')}); choose another --out or wait for it to finish"
-            )
-        return OutputFolderError(
-            f"output folder {target} holds an unfinished run: its process {pid} is no longer running (stale lock "
-            f"{LOCK_FILE}); delete the folder or choose another --out"
-        )
-    return OutputFolderError(
-        f"output folder {target} already exists and is not empty; "
-        "choose a new folder (a run never overwrites an earlier one)"
-    )
-
-
-def _claim(folder: Path) -> Path:
-    """Create the lock file of ``folder`` atomically (create-or-fail) with this process's id."""
-    try:
-        fd = os.open(folder / LOCK_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        raise _refuse_occupied(folder) from None
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"pid": os.getpid(), "host": os.uname().nodename if hasattr(os, "uname") else None,
-                   "started": _now()}, handle)
-    others = [p.name for p in folder.iterdir() if p.name != LOCK_FILE]
-    if others:  # a run finished in there between our look and our claim
-        (folder / LOCK_FILE).unlink(missing_ok=True)
-        raise _refuse_occupied(folder)
-    return folder
-
-
-def release(folder: str | Path) -> None:
-    """Remove the run folder's lock file if this process holds it (the run is complete).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> folder = make_out_dir(Path(tempfile.mkdtemp()) / "run")
-    >>> (folder / LOCK_FILE).exists(), release(folder), (folder / LOCK_FILE).exists()
-    (True, None, False)
-    """
-    owner = _lock_owner(Path(folder))
-    if owner is not None and owner.get("pid") == os.getpid():
-        (Path(folder) / LOCK_FILE).unlink(missing_ok=True)
-
-
-def make_out_dir(
-    out_dir: str | Path | None = None,
-    *,
-    reports_dir: str | Path = paths.REPORTS_DIR,
-    now: datetime | None = None,
-) -> Path:
-    """Claim the run folder atomically, never reusing an earlier or a concurrent run's folder.
-
-    The folder is created (or found empty) and claimed by creating its lock file
-    (:data:`LOCK_FILE`, holding this process's id) with create-or-fail semantics, so of two runs
-    started at the same moment with the same folder exactly one gets it; the other gets an
-    :class:`OutputFolderError` at once. The lock is removed (:func:`release`) when the run has
-    written ``run.json``; a lock whose process is gone marks an unfinished run.
-
-    Parameters
-    ----------
-    out_dir : str or pathlib.Path, optional
-        The wanted folder; it may exist only if it is empty. Relative paths are taken
-        from the current directory.
-    reports_dir : str or pathlib.Path
-        Where the default ``<YYYYmmdd-HHMMSS>`` folder goes when ``out_dir`` is None;
-        if that name is taken, ``-2``, ``-3``, ... is appended.
-    now : datetime, optional
-        The time used for the default name (for tests); default now.
-
-    Returns
-    -------
-    pathlib.Path
-        The claimed folder, absolute, holding only the lock file.
-
-    Raises
-    ------
-    OutputFolderError
-        If ``out_dir`` is a file, is not empty, or is claimed by another run (the message says
-        which, with the other run's process id).
-    OSError
-        If the folder cannot be created or written (read-only, disk full).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     at = datetime(2025, 3, 1, 9, 30, 0)
-    ...     [make_out_dir(reports_dir=tmp, now=at).name for _ in range(3)]
-    ['20250301-093000', '20250301-093000-2', '20250301-093000-3']
-    """
-    if out_dir is not None:
-        target = Path(out_dir).expanduser().resolve()
-        if target.exists() and not target.is_dir():
-            raise OutputFolderError(f"output folder {target} is a file; choose a folder")
-        if target.exists() and any(target.iterdir()):
-            raise _refuse_occupied(target)
-        target.mkdir(parents=True, exist_ok=True)
-        return _claim(target)
-    base = Path(reports_dir).expanduser().resolve()
-    base.mkdir(parents=True, exist_ok=True)
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    for n in range(1, 10_000):
-        candidate = base / (stamp if n == 1 else f"{stamp}-{n}")
-        try:
-            candidate.mkdir()  # atomic: two runs started in the same second get different folders
-        except FileExistsError:
-            continue
-        return _claim(candidate)
-    raise OutputFolderError(f"could not find a free folder name for {stamp} in {base}")
-
-
 def _check_as_of(as_of: str | date | None) -> str | None:
     """Return the as-of date as ISO text (a date, or a date and time); None stays None."""
     if as_of is None:
@@ -429,6 +280,8 @@ def run_report(
     progress: bool = True,
     *,
     reports_dir: str | Path = paths.REPORTS_DIR,
+    results_db: str | None = None,
+    results_prefix: str = "crm_",
 ) -> RunResult:
     """Execute the chapter notebooks and write a report folder.
 
@@ -450,10 +303,14 @@ def run_report(
     notebooks_dir : str or pathlib.Path
         Where the chapter notebooks are; also their working directory during execution.
     progress : bool, default True
-        Show a progress bar over chapters, a status line per chapter and papermill's
-        per-cell progress bar (on stderr).
+        A status line per chapter on stderr; when stderr is a terminal also a progress bar over
+        chapters and papermill's per-cell bar (a log file gets no carriage-return bars).
     reports_dir : str or pathlib.Path
         Parent of the default run folder.
+    results_db, results_prefix : str, optional
+        ``--write-back``: the database (URL without password) and table prefix the run's results go to;
+        passed, with the run id (the run folder's name) as ``results_run``, to the chapters that declare
+        them (chapter 2 reads the previous run's segments from it).
 
     Returns
     -------
@@ -464,7 +321,9 @@ def run_report(
     ------
     RunError
         Before anything runs: unknown chapter, no chapters, unknown data source, bad
-        as-of date, a reserved or invalid parameter name, or an occupied output folder.
+        as-of date, a reserved or invalid parameter name.
+    OutputFolderError
+        Before anything runs: the output folder is occupied (another run, an earlier one, a file).
 
     Examples
     --------
@@ -485,19 +344,25 @@ def run_report(
     as_of_value = _check_as_of(as_of)
     user_params = _check_parameters(parameters, selected)
     out = make_out_dir(out_dir, reports_dir=reports_dir)
-    params = {"data_source": source_value, "as_of": as_of_value, "output_dir": str(out), **user_params}
+    work = work_folder(out)  # the chapters write here; renamed to ``out`` when the record is written
+    params = {"data_source": source_value, "as_of": as_of_value, "output_dir": str(work), **user_params}
+    if results_db is not None:  # --write-back: earlier runs are read from the database by the chapters declaring it
+        declared = set().union(*(declared_parameters(nb) for nb in selected))
+        params.update({k: v for k, v in {"results_db": results_db, "results_prefix": results_prefix,
+                                         "results_run": out.name}.items() if k in declared})
     show_pii = params.get("show_pii") is True
 
     started, clock = _now(), time.perf_counter()
-    result = RunResult(out_dir=out)
+    result = RunResult(out_dir=work)
     data_record: dict[str, Any] = {}
     ending: dict[str, Any] = {"interrupted": None, "environment_error": None}
     try:
         with _signals_interrupt():
             try:
-                (out / "tables").mkdir()
-                data_record.update(_prepare_data_apart(source_value, out))
-                _run_chapters(result, selected, params, notebooks_dir, show_code=show_code, progress=progress)
+                (work / "tables").mkdir()
+                data_record.update(_prepare_data_apart(source_value, work, show_pii))
+                with _show_pii_for_kernels(show_pii):
+                    _run_chapters(result, selected, params, notebooks_dir, show_code=show_code, progress=progress)
             except KeyboardInterrupt as exc:
                 ending["interrupted"] = signal.Signals(getattr(exc, "signum", signal.SIGINT)).name
                 raise
@@ -511,11 +376,11 @@ def run_report(
         info = {
             "format": RUN_JSON_FORMAT,
             "data_source": source_value,
-            "data_sha256": _data_hash(source_path, data_record, out),
+            "data_sha256": _data_hash(source_path, data_record, [out, work]),
             "data_files": data_record.get("files"),
             "data_prepared": data_record,
             "as_of": as_of_value,
-            "parameters": params,
+            "parameters": {**params, "output_dir": str(out)},
             "show_code": show_code,
             "notebooks_dir": str(notebooks_dir),
             "versions": package_versions(),
@@ -531,7 +396,7 @@ def run_report(
             "failed": [c.name for c in result.failed],
             "not_run": [p.stem for p in selected if p.stem not in done],
         }
-        _write_outputs(result, info)
+        _write_outputs(result, info, out, show_pii)
     return result
 
 
@@ -542,6 +407,21 @@ def _ending_name(result: RunResult, ending: Mapping[str, Any]) -> str:
     if ending["environment_error"]:
         return "environment_error"
     return "ok" if result.chapters and not result.failed else "failed"
+
+
+@contextlib.contextmanager
+def _show_pii_for_kernels(show_pii: bool) -> Iterator[None]:
+    """The run's ``show_pii`` in :data:`privacy.SHOW_PII_ENV` for the chapters' kernels (which inherit the
+    environment), so that what they save follows the run's parameter; the old value is put back after."""
+    old = os.environ.get(privacy.SHOW_PII_ENV)
+    os.environ[privacy.SHOW_PII_ENV] = "1" if show_pii else "0"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(privacy.SHOW_PII_ENV, None)
+        else:
+            os.environ[privacy.SHOW_PII_ENV] = old
 
 
 @contextlib.contextmanager
@@ -572,18 +452,20 @@ def _signals_interrupt() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _data_hash(source_path: Path | None, record: Mapping[str, Any], out: Path) -> str | None:
+def _data_hash(source_path: Path | None, record: Mapping[str, Any], out: list[Path]) -> str | None:
     """SHA-256 of exactly the files the load read (its load report); if the load failed, of the
     source's files without the run folder. None when there is nothing to hash or it cannot be read."""
     try:
+        if (rows := rows_sha256(record.get("load_report"))) is not None:  # a database: the rows read (data.sql)
+            return rows
         if record.get("files"):
             return hash_files(record["files"])
-        return hash_data(source_path, exclude=[out]) if source_path else None
+        return hash_data(source_path, exclude=out) if source_path else None
     except OSError:
         return None
 
 
-def prepare_data(data_source: str, out_dir: str | Path) -> dict[str, Any]:
+def prepare_data(data_source: str, out_dir: str | Path, show_pii: bool = False) -> dict[str, Any]:
     """Load and clean the data source once for the whole run and keep it in the run folder.
 
     The chapters then read the kept tables (``report.prepare(..., run_dir=output_dir)``) instead of
@@ -596,6 +478,10 @@ def prepare_data(data_source: str, out_dir: str | Path) -> dict[str, Any]:
         The value injected into the chapters (a built-in name or an absolute path).
     out_dir : str or pathlib.Path
         The run folder.
+    show_pii : bool, default False
+        The run shows personal data: then the mapping customer key → pseudonym of phone-, e-mail- or
+        ID-shaped keys (:func:`crm_analysis.data.privacy.pseudonym_map`) is written to
+        ``private/pseudonyms.csv`` in the run folder (never without it).
 
     Returns
     -------
@@ -620,16 +506,22 @@ def prepare_data(data_source: str, out_dir: str | Path) -> dict[str, Any]:
         record["load_report"] = loaded.load_report.to_dict()
         record["files"] = sorted({f["file"] for f in record["load_report"]["files"]}
                                  | set(loaded.source_files.values()))
-        record["kept"] = handoff.save_data(out_dir, data_source, loaded, clean(loaded)) is not None
+        cleaned = clean(loaded)
+        record["kept"] = handoff.save_data(out_dir, data_source, loaded, cleaned) is not None
+        if show_pii and cleaned.customers is not None:
+            mapping = privacy.pseudonym_map(cleaned.customers["customer_id"])
+            if not mapping.empty:
+                (Path(out_dir) / "private").mkdir(mode=0o700, exist_ok=True)
+                mapping.to_csv(Path(out_dir) / "private" / "pseudonyms.csv", index=False)
         if not record["kept"]:
             record["error"] = "the loaded tables do not round-trip through Parquet exactly; each chapter loads them"
     except Exception as exc:  # the chapters load the source themselves and record the error each
-        record["error"] = privacy.mask_text(f"{type(exc).__name__}: {exc}")  # may quote raw rows
+        record["error"] = privacy.mask_text(f"{type(exc).__name__}: {exc}", show_pii=show_pii)  # may quote raw rows
     record["seconds"] = round(time.perf_counter() - start, 3)
     return record
 
 
-def _prepare_data_apart(data_source: str, out_dir: Path) -> dict[str, Any]:
+def _prepare_data_apart(data_source: str, out_dir: Path, show_pii: bool = False) -> dict[str, Any]:
     """:func:`prepare_data` in a child process: the runner does not keep the tables' memory (gigabytes
     at a million customers) while the chapters' kernels run."""
     start = time.perf_counter()
@@ -638,7 +530,7 @@ def _prepare_data_apart(data_source: str, out_dir: Path) -> dict[str, Any]:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method))
         try:
-            return pool.submit(prepare_data, data_source, str(out_dir)).result()
+            return pool.submit(prepare_data, data_source, str(out_dir), show_pii).result()
         except KeyboardInterrupt:  # SIGINT/SIGTERM to the runner alone: stop the helper, do not wait for it
             for child in multiprocessing.active_children():
                 child.terminate()
@@ -663,14 +555,15 @@ def _run_chapters(
 
     A SIGINT or SIGTERM during a chapter records it as ``"interrupted"``, marks its partial
     executed notebook as such, writes its page, and stops the run (the exception is re-raised)."""
-    bar = tqdm(selected, desc="chapters", unit="chapter", disable=not progress, file=sys.stderr)
+    bars = progress and sys.stderr.isatty()  # a log file gets one line per chapter, no carriage-return bars
+    bar = tqdm(selected, desc="chapters", unit="chapter", disable=not bars, file=sys.stderr)
     show_pii = params.get("show_pii") is True
     with kernel_environment():
         for source in bar:
             chapter = ChapterResult(name=source.stem, source=source, notebook=result.out_dir / source.name)
             bar.set_postfix_str(chapter.name)
             try:
-                execute_chapter(chapter, params, notebooks_dir, progress)
+                execute_chapter(chapter, params, notebooks_dir, bars)
             except KeyboardInterrupt as exc:
                 how = signal.Signals(getattr(exc, "signum", signal.SIGINT)).name
                 chapter.status, chapter.error = "interrupted", f"interrupted by {how} while running"
@@ -730,20 +623,31 @@ def _chapter_page(chapter: ChapterResult, show_code: bool, show_pii: bool, lang:
             reader.parent.rmdir()
 
 
-def _write_outputs(result: RunResult, info: dict[str, Any]) -> None:
-    """Write index.html and run.json into the run folder (each under a temporary name, then renamed),
-    and release the folder's lock. If the folder cannot be written (read-only, disk full), say so
-    on stderr; the exception that ended the run is not hidden."""
+def _write_outputs(result: RunResult, info: dict[str, Any], out: Path, show_pii: bool) -> None:
+    """Write index.html and run.json into the work folder, set the hand-off aside (unless the run shows
+    personal data), and rename the work folder to the run folder ``out`` (:func:`publish`); the paths
+    in ``result`` then point into ``out``. If the folder cannot be written (read-only, disk full), say
+    so on stderr; the exception that ended the run is not hidden."""
+    work = result.out_dir
     try:
-        result.index_html = write_atomic(result.out_dir / "index.html", index_html(result, info))
+        result.index_html = write_atomic(work / "index.html", index_html(result, info))
         write_run_json(result, info)
+        if not show_pii:  # raw keys and the raw input: kept for the data owner, outside the shared folder
+            handoff.set_aside(work, out)
+        publish(out)
     except OSError as exc:
-        print(f"crm-analysis: could not write the run record into {result.out_dir}: {exc}", file=sys.stderr)
+        print(f"crm-analysis: could not write the run record into {out}: {exc}", file=sys.stderr)
         info["environment_error"] = info.get("environment_error") or f"{type(exc).__name__}: {exc}"
         raise
     finally:
         with contextlib.suppress(OSError):
-            release(result.out_dir)
+            release(out)
+    def moved(path: Path) -> Path:
+        return out / path.relative_to(work)
+
+    for chapter in result.chapters:
+        chapter.notebook, chapter.html = moved(chapter.notebook), moved(chapter.html) if chapter.html else None
+    result.out_dir, result.run_json, result.index_html = out, moved(result.run_json), moved(result.index_html)
 
 
 __all__ = [

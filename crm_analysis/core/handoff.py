@@ -8,6 +8,12 @@ for the chapters after it::
     <run>/handoff/churn_scores.parquet      chapter 3: churn probability and status per customer
     <run>/handoff/customer_value.parquet    chapter 4: CLV, P(alive), value tier per customer
 
+At the end of a run that does not show personal data, ``crm-analysis run`` moves ``handoff/`` (raw
+customer keys and the raw input: the data owner's working copies) out of the run folder into the hidden
+sibling ``.<run>.private/`` with permissions 0700 (:func:`set_aside`); :func:`fetch` and
+:func:`load_data` still find it there (e.g. for ``--write-back``), but nothing in the run folder that is
+shared holds it.
+
 Chapters never build these paths: they call :func:`publish` and :func:`fetch` with an artefact
 name from :data:`ARTEFACTS`. :func:`fetch` returns None when the artefact is absent, from another
 data source, or lacks a column, and says why (:attr:`Fetched.note`) so that the chapter can state
@@ -28,6 +34,8 @@ from crm_analysis.core.crmdata import CRMData, LoadReport, Truth
 from crm_analysis.core.errors import CRMDataError
 
 HANDOFF_DIR = "handoff"
+#: Suffix of the hidden sibling of a run folder that keeps its hand-off out of the shared folder.
+PRIVATE_SUFFIX = ".private"
 DATA_DIR = "data"
 DATA_FORMAT = 1
 _FRAMES = ("customers", "transactions", "interactions", "exit_survey", "quarantine", "issues")
@@ -105,8 +113,66 @@ def artefact(name: str) -> Artefact:
     return ARTEFACTS[name]
 
 
+def private_dir(run_dir: str | Path) -> Path:
+    """The hidden sibling ``.<run>.private`` that keeps a run's hand-off out of the shared run folder.
+
+    Examples
+    --------
+    >>> private_dir("reports/20250301-093000").as_posix()
+    'reports/.20250301-093000.private'
+    """
+    run_dir = Path(run_dir)
+    return run_dir.parent / f".{run_dir.name}{PRIVATE_SUFFIX}"
+
+
+def _root(run_dir: str | Path) -> Path:
+    """``run_dir/handoff``, or the one set aside in :func:`private_dir` when only that exists."""
+    inside = Path(run_dir) / HANDOFF_DIR
+    aside = private_dir(run_dir) / HANDOFF_DIR
+    return aside if not inside.exists() and aside.exists() else inside
+
+
+def set_aside(work_dir: str | Path, run_dir: str | Path) -> Path | None:
+    """Move the hand-off written in ``work_dir`` into :func:`private_dir` of ``run_dir`` (mode 0700).
+
+    Parameters
+    ----------
+    work_dir : str or Path
+        The folder the chapters wrote into (the run folder, or its temporary name).
+    run_dir : str or Path
+        The run folder as it is finally named; its private sibling receives the hand-off.
+
+    Returns
+    -------
+    Path or None
+        The hand-off folder's new place; None when the run wrote none.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> run = Path(tempfile.mkdtemp()) / "run"
+    >>> _ = publish(pd.DataFrame({"clv": [1.0], "p_alive": [0.5], "value_tier": ["A"]},
+    ...                          index=pd.Index(["13812345678"], name="customer_id")), "customer_value", run,
+    ...             source="teaching")
+    >>> aside = set_aside(run, run)
+    >>> (run / HANDOFF_DIR).exists(), aside.parent.name, fetch("customer_value", run, source="teaching").available
+    (False, '.run.private', True)
+    """
+    handoff = Path(work_dir) / HANDOFF_DIR
+    if not handoff.exists():
+        return None
+    private = private_dir(run_dir)
+    private.mkdir(mode=0o700, exist_ok=True)
+    private.chmod(0o700)
+    target = private / HANDOFF_DIR
+    if target.exists():
+        shutil.rmtree(target)
+    handoff.replace(target)
+    return target
+
+
 def _path(run_dir: str | Path, name: str) -> Path:
-    return Path(run_dir) / HANDOFF_DIR / f"{name}.parquet"
+    return _root(run_dir) / f"{name}.parquet"
 
 
 def publish(frame: pd.DataFrame, name: str, run_dir: str | Path, *, source: str) -> Path:
@@ -205,7 +271,7 @@ def data_dir(run_dir: str | Path, data_source: str) -> Path:
     'run/handoff/data'
     """
     key = hashlib.sha256(str(data_source).encode("utf-8")).hexdigest()[:16]
-    return Path(run_dir) / HANDOFF_DIR / DATA_DIR / key
+    return _root(run_dir) / DATA_DIR / key
 
 
 def _frames(data: CRMData) -> dict[str, pd.DataFrame]:
@@ -328,5 +394,5 @@ def load_data(run_dir: str | Path | None, data_source: str, *,
     return raw, clean
 
 
-__all__ = ["ARTEFACTS", "Artefact", "Fetched", "artefact", "data_dir", "fetch", "load_data", "publish",
-           "save_data"]
+__all__ = ["ARTEFACTS", "Artefact", "Fetched", "artefact", "data_dir", "fetch", "load_data", "private_dir",
+           "publish", "save_data", "set_aside"]

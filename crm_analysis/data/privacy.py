@@ -610,3 +610,72 @@ def defuse_formulas(df: pd.DataFrame) -> pd.DataFrame:
         out = out.copy() if out is df else out
         out.index = pd.Index([_defuse(v) for v in df.index], name=df.index.name)
     return out
+
+
+#: Set by ``crm-analysis run`` for its chapters' kernels from the run's ``show_pii`` parameter ("1" shows raw values).
+SHOW_PII_ENV = "CRM_ANALYSIS_SHOW_PII"
+
+
+def show_pii_setting(show_pii: bool | None = None) -> bool:
+    """Whether personal data may be shown: ``show_pii`` when given, else the run's setting.
+
+    The one place where a run's ``-p show_pii True`` reaches code that is not handed the parameter
+    (e.g. :func:`crm_analysis.app.report.save_table`): the runner puts it into :data:`SHOW_PII_ENV`
+    for the chapters' kernels. Anything but ``"1"`` (or unset) means masked.
+
+    Parameters
+    ----------
+    show_pii : bool, optional
+        An explicit choice, which wins.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> os.environ.pop(SHOW_PII_ENV, None)  # doctest: +ELLIPSIS
+    ...
+    >>> show_pii_setting(), show_pii_setting(True)
+    (False, True)
+    >>> os.environ[SHOW_PII_ENV] = "1"
+    >>> show_pii_setting(), show_pii_setting(False)
+    (True, False)
+    >>> del os.environ[SHOW_PII_ENV]
+    """
+    if show_pii is not None:
+        return bool(show_pii)
+    return os.environ.get(SHOW_PII_ENV, "").strip() == "1"
+
+
+def pseudonym_map(customer_ids: Any, *, key: str | bytes | None = None) -> pd.DataFrame:
+    """The mapping customer key → pseudonym for the keys :func:`mask_frame` would replace.
+
+    Only for the data owner: it undoes the pseudonyms, so it is written only where ``show_pii``
+    allows (``crm-analysis run -p show_pii True`` writes ``private/pseudonyms.csv`` in the run folder).
+
+    Parameters
+    ----------
+    customer_ids : pandas.Series or iterable of str
+        The customer keys (duplicates and missing values are dropped).
+    key : str or bytes, optional
+        Pseudonym key; default :func:`pseudonym_key` (``$CRM_ANALYSIS_PSEUDONYM_KEY``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id`` and ``pseudonym``, sorted by key; empty when no key looks like
+        personal data (the keys are then kept as they are in the tables).
+
+    Examples
+    --------
+    >>> pseudonym_map(["13812345678", "13812345678", "13900001111"], key="course-key").shape
+    (2, 2)
+    >>> pseudonym_map(["C1", "C2"], key="course-key").empty
+    True
+    """
+    ids = pd.Series(list(customer_ids) if not isinstance(customer_ids, pd.Series) else customer_ids,
+                    dtype="string").dropna().drop_duplicates().sort_values(ignore_index=True)
+    if not looks_like_pii(ids).any():
+        return pd.DataFrame({"customer_id": pd.Series(dtype="string"), "pseudonym": pd.Series(dtype="string")})
+    return pd.DataFrame({"customer_id": ids, "pseudonym": pseudonymise(ids, key or pseudonym_key())})

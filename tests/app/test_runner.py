@@ -24,6 +24,7 @@ import pytest
 from crm_analysis.app import cli
 from crm_analysis.app.runner import (
     LOCK_FILE,
+    OutputFolderError,
     RunError,
     discover_chapters,
     make_out_dir,
@@ -208,7 +209,7 @@ def test_second_run_never_overwrites_the_first(tmp_path: Path) -> None:
     assert second.out_dir != first.out_dir and second.out_dir.parent == first.out_dir.parent == reports
     assert {p: p.read_bytes() for p in first.out_dir.rglob("*") if p.is_file()} == before
     # An explicit folder that is already in use is refused, and left as it was.
-    with pytest.raises(RunError, match="not empty"):
+    with pytest.raises(OutputFolderError, match="not empty"):
         run_report("cdnow", out_dir=first.out_dir, notebooks_dir=FIXTURES, progress=False)
     assert {p: p.read_bytes() for p in first.out_dir.rglob("*") if p.is_file()} == before
 
@@ -278,7 +279,7 @@ def test_bad_inputs_are_refused_before_anything_runs(tmp_path: Path) -> None:
 def test_undeclared_parameter_warns(tmp_path: Path) -> None:
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "x").write_text("earlier run")
-    with pytest.warns(UserWarning, match="'colour' is not declared"), pytest.raises(RunError, match="not empty"):
+    with pytest.warns(UserWarning, match="'colour' is not declared"), pytest.raises(OutputFolderError, match="not empty"):
         run_report("cdnow", parameters={"colour": "red", "seed": 1}, out_dir=tmp_path / "busy", notebooks_dir=FIXTURES)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from crm_analysis.app import cli
+from crm_analysis.app.runfolder import work_folder
 from crm_analysis.app.runner import LOCK_FILE, OutputFolderError, make_out_dir, release, run_report
 
 SLOW = Path(__file__).parents[1] / "fixtures" / "runner_slow"
@@ -48,7 +49,11 @@ def data_file(tmp_path: Path) -> Path:
 def test_sigterm_mid_chapter_leaves_run_json_and_index_naming_the_chapter(tmp_path: Path, data_file: Path) -> None:
     out = tmp_path / "run"
     process = subprocess.Popen(_command(data_file, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for(out / "02_started", process)  # chapter 2 is running in its kernel
+    _wait_for(work_folder(out) / "02_started", process)  # chapter 2 is running in its kernel
+    # A half-written run is never seen as complete: the folder holds only the lock, the work goes on beside it.
+    assert [p.name for p in out.iterdir()] == [LOCK_FILE]
+    assert {"01_quick.ipynb", "01_quick.html", "tables"} <= {p.name for p in work_folder(out).iterdir()}
+    assert not (work_folder(out) / "run.json").exists()
     process.send_signal(signal.SIGTERM)  # what cron's kill, systemd and Kubernetes send
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 143 and "Traceback" not in stderr
@@ -65,7 +70,7 @@ def test_sigterm_mid_chapter_leaves_run_json_and_index_naming_the_chapter(tmp_pa
     assert partial["metadata"]["crm_analysis"]["status"] == "interrupted"
     assert "Interrupted (SIGTERM)" in "".join(partial["cells"][0]["source"])
     assert "Interrupted (SIGTERM)" in (out / "02_waits.html").read_text()
-    assert not (out / LOCK_FILE).exists()
+    assert not (out / LOCK_FILE).exists() and not work_folder(out).exists()  # renamed: complete, with its record
 
 
 def test_two_runs_on_one_folder_never_traceback_nor_damage_each_other(tmp_path: Path, data_file: Path) -> None:
