@@ -12,6 +12,8 @@ import copy
 import logging
 import os
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +25,7 @@ import papermill
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from papermill.exceptions import PapermillExecutionError
+from traitlets import default
 
 from crm_analysis.app.runjson import ChapterResult
 from crm_analysis.core import i18n, paths
@@ -110,9 +113,27 @@ def kernel_environment() -> Iterator[None]:
 
 class _LoggedKernelManager(AsyncKernelManager):
     """A kernel whose own stderr (start-up warnings, a dying kernel's messages) goes to a log file in
-    the run folder instead of the terminal or the cron log; the cells' output is in the notebook."""
+    the run folder instead of the terminal or the cron log; the cells' output is in the notebook.
+
+    It talks to the runner over local Unix sockets (ZeroMQ's IPC transport), not TCP: no port is opened
+    and the kernel's "running over TCP without encryption" warning does not arise. The sockets live in a
+    folder of their own per kernel, readable by this user only (jupyter_client's default, a relative
+    ``kernel-ipc``, would be shared by every run started in the same folder), removed with the kernel."""
 
     log_path: Path | None = None
+
+    @default("transport")
+    def _transport_default(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _ipc_path_default(self) -> str:
+        return str(Path(tempfile.mkdtemp(prefix="crm-kernel-")) / "ipc")
+
+    def cleanup_ipc_files(self) -> None:
+        super().cleanup_ipc_files()
+        if self.transport == "ipc" and Path(self.ip).parent.name.startswith("crm-kernel-"):
+            shutil.rmtree(Path(self.ip).parent, ignore_errors=True)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         if self.log_path is not None and "stderr" not in kw:

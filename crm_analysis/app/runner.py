@@ -15,7 +15,9 @@ the as-of date and the output folder, and writes a new folder per run::
 Before the chapters, the data source is loaded and cleaned once and kept in the run folder
 (:func:`crm_analysis.core.handoff.save_data`); each chapter's ``report.prepare`` reads it from
 there. A chapter that fails does not stop the others. A run never overwrites an earlier
-run's folder.
+run's folder, and never shows a half-written one: it claims the folder and writes into a hidden
+sibling that is renamed to it once ``run.json`` and ``index.html`` are written, at every ending
+(:mod:`crm_analysis.app.runfolder`).
 
 The work is split by concern: this module orchestrates; :mod:`crm_analysis.app.execute` runs a
 notebook in a kernel; :mod:`crm_analysis.app.html` writes the pages; :mod:`crm_analysis.app.runjson`
