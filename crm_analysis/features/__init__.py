@@ -21,7 +21,7 @@ from crm_analysis.features.checks import _validate_transactions
 from crm_analysis.features.customer import _join_customer_tables, _transaction_features, age_band
 from crm_analysis.features.duckdb_engine import customer_features_duckdb, rfm_summary_duckdb
 from crm_analysis.features.spark_engine import customer_features_spark, rfm_summary_spark
-from crm_analysis.features.sql_engine import rfm_summary_sql
+from crm_analysis.features.sql_engine import customer_features_sql, rfm_summary_sql
 from crm_analysis.features.summary import TIME_UNITS
 
 ENGINES = ("pandas", "duckdb", "spark", "sql")
@@ -97,13 +97,14 @@ def rfm_summary_with(engine: str, transactions: Any, **options: Any) -> pd.DataF
 
 
 def customer_features(
-    data: CRMData,
+    data: CRMData | str | Any,
     *,
     as_of: object,
     trend_period_days: int = 182,
     max_categories: int = 8,
     include_attributes: bool = True,
     engine: str = "pandas",
+    **sql_options: Any,
 ) -> pd.DataFrame:
     """One row of features per customer, from events strictly before ``as_of`` (客户特征).
 
@@ -133,8 +134,9 @@ def customer_features(
 
     Parameters
     ----------
-    data : CRMData
-        Cleaned tables; needs ``transactions``.
+    data : CRMData, or a database URL / sqlalchemy.Engine with ``engine="sql"``
+        Cleaned tables; needs ``transactions``. With ``engine="sql"`` the database holding the clean
+        transaction lines (the result then has the transaction features only: no interaction or card columns).
     as_of : date-like
         Analysis date; only events before it count.
     trend_period_days : int, default 182
@@ -143,12 +145,16 @@ def customer_features(
         Largest number of category share columns; smaller categories are pooled as ``other``.
     include_attributes : bool, default True
         Join the customer-card attributes.
-    engine : {"pandas", "duckdb", "spark"}, default "pandas"
+    engine : {"pandas", "duckdb", "spark", "sql"}, default "pandas"
         Who reduces the transaction lines to customers: pandas in memory
         (:mod:`crm_analysis.features.customer`), DuckDB (out of core, see
-        :func:`crm_analysis.features.duckdb_engine.customer_features_duckdb`) or Spark
-        (:func:`crm_analysis.features.spark_engine.customer_features_spark`). The values are the same;
+        :func:`crm_analysis.features.duckdb_engine.customer_features_duckdb`), Spark
+        (:func:`crm_analysis.features.spark_engine.customer_features_spark`) or the CRM's SQLite or
+        PostgreSQL database itself (``GROUP BY`` queries,
+        :func:`crm_analysis.features.sql_engine.customer_features_sql`). The values are the same;
         the small interaction and customer tables are always joined in pandas.
+    **sql_options
+        With ``engine="sql"``: ``table`` (default ``"transactions"``) or ``mapping`` (a mapping file).
 
     Returns
     -------
@@ -178,9 +184,14 @@ def customer_features(
     B                      60          1      10.0             10.0     0.000000
     """
     _check_engine(engine)
-    if engine == "sql":
-        raise ValueError("customer_features has no engine='sql' yet; use rfm_summary(url, engine='sql') for the "
-                         "summary computed in the database")
+    if engine == "sql":  # inside the CRM's database: data is its URL or engine (features.sql_engine)
+        if isinstance(data, CRMData):
+            raise ValueError("engine='sql' computes in the database: pass its URL, customer_features(url, "
+                             "engine='sql', as_of=...), not loaded tables")
+        return customer_features_sql(data, as_of=as_of, trend_period_days=trend_period_days,
+                                     max_categories=max_categories, **sql_options)
+    if sql_options:
+        raise TypeError(f"customer_features: {', '.join(sql_options)} only with engine='sql'")
     tx = data.transactions
     if tx is None:
         raise CRMDataError(
@@ -208,6 +219,7 @@ __all__ = [
     "customer_features",
     "customer_features_duckdb",
     "customer_features_spark",
+    "customer_features_sql",
     "rfm_summary",
     "rfm_summary_duckdb",
     "rfm_summary_spark",

@@ -7,7 +7,7 @@ sums come back to pandas, where :mod:`crm_analysis.features.categories` pivots t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -217,9 +217,17 @@ def _check_source(name: str, columns: Sequence[str], nulls: Sequence[Any]) -> No
 
 def _sql_features(run: Any, relation: str, columns: Sequence[str], *, as_of: pd.Timestamp,
                           trend_period_days: int, max_categories: int, dialect: str, date_dtype: Any,
-                          amount_dtype: Any) -> pd.DataFrame:
-    """Run the statements with ``run(sql) -> pandas.DataFrame`` and assemble the pandas engine's table."""
-    base = run(_features_sql(relation, columns, as_of=as_of, trend_period_days=trend_period_days, dialect=dialect))
+                          amount_dtype: Any, statements: tuple[str, Callable[[str], str]] | None = None
+                          ) -> pd.DataFrame:
+    """Run the statements with ``run(sql) -> pandas.DataFrame`` and assemble the pandas engine's table.
+
+    ``statements``: the per-customer statement and ``level -> statement`` of another dialect (SQLite and
+    PostgreSQL, :mod:`crm_analysis.features.sql_engine`); by default those of DuckDB or Spark."""
+    if statements is None:
+        statements = (_features_sql(relation, columns, as_of=as_of, trend_period_days=trend_period_days,
+                                    dialect=dialect),
+                      lambda level: _level_sql(relation, columns, level, as_of=as_of, dialect=dialect))
+    base = run(statements[0])
     base = base.astype({"customer_id": "string"}).set_index("customer_id")
     base = base.astype({c: "int64" for c in ("recency_days", "n_orders", "tenure_days")})
     floats = [c for c in _BASE_COLUMNS if c not in ("recency_days", "n_orders", "tenure_days") and "purchase" not in c]
@@ -228,7 +236,7 @@ def _sql_features(run: Any, relation: str, columns: Sequence[str], *, as_of: pd.
     for level, name in _LEVEL_COLUMNS.items():
         if level not in columns:
             continue
-        spend = run(_level_sql(relation, columns, level, as_of=as_of, dialect=dialect))
+        spend = run(statements[1](level))
         spend = spend.astype({"customer_id": "string", level: "string", "spend": "float64",
                               "positive_spend": "float64"})
         if not spend[level].notna().any():
