@@ -69,6 +69,7 @@ from crm_analysis.segment.plots import (
     plot_snake,
 )
 from crm_analysis.segment.rfm import (
+    NO_NET_SPEND,
     RFM_COLUMNS,
     RFM_SEGMENT_ACTIONS,
     RFM_SEGMENT_GRID,
@@ -84,6 +85,7 @@ __all__ = [
     "BASIS_TITLES",
     "CLUSTER_FEATURES",
     "NOT_YET",
+    "NO_NET_SPEND",
     "RFM_COLUMNS",
     "RFM_SEGMENT_ACTIONS",
     "RFM_SEGMENT_GRID",

@@ -15,6 +15,7 @@ from crm_analysis.core.errors import TooLittleData
 
 __all__ = [
     "FEATURES_HINT",
+    "NO_NET_SPEND",
     "RFM_COLUMNS",
     "RFM_SEGMENT_ACTIONS",
     "RFM_SEGMENT_GRID",
@@ -41,10 +42,14 @@ RFM_SEGMENT_GRID: dict[int, tuple[str, str, str, str, str]] = {
 }
 
 
+#: The group of customers whose net spend is ≤ 0 (everything bought was returned or cancelled): never ranked
+#: in the grid, so a cancelled £77,183.60 order (Online Retail customer 12346) makes no "champion".
+NO_NET_SPEND = "no net spend"
+
 #: Segments from best to worst; used to say whether a customer moved up or slipped.
 RFM_SEGMENT_ORDER = (
     "champions", "loyal", "potential loyalists", "new", "promising", "need attention",
-    "about to sleep", "can't lose", "at risk", "hibernating", "lost",
+    "about to sleep", "can't lose", "at risk", "hibernating", "lost", NO_NET_SPEND,
 )
 
 
@@ -62,6 +67,7 @@ RFM_SEGMENT_ACTIONS = {
     "at risk": "find out why they stopped (survey, call) and a targeted offer",
     "hibernating": "low-cost reactivation campaign only",
     "lost": "do not spend much; include in occasional broad campaigns",
+    NO_NET_SPEND: "check the returns and cancellations before any offer: no net revenue so far",
 }
 
 
@@ -127,7 +133,10 @@ def rfm_scores(features: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
 
     R scores ``recency_days`` (lower is better), F ``n_orders`` and M ``monetary``
     with :func:`quintile_score`; ``fm_score = ceil((F + M) / 2)``; the segment is
-    looked up in :data:`RFM_SEGMENT_GRID` by (R, FM).
+    looked up in :data:`RFM_SEGMENT_GRID` by (R, FM). M is net spend (purchases minus returns, per
+    :mod:`crm_analysis.features.lines`); customers whose net spend is ≤ 0 (to the cent: everything
+    they bought was returned or cancelled) are the segment :data:`NO_NET_SPEND` of their own, not
+    placed in the grid (they keep their scores).
 
     Parameters
     ----------
@@ -152,9 +161,9 @@ def rfm_scores(features: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
 
     Examples
     --------
-    >>> f = pd.DataFrame({"recency_days": [1, 90], "n_orders": [5, 1], "monetary": [50.0, 5.0]})
+    >>> f = pd.DataFrame({"recency_days": [1, 90, 1], "n_orders": [5, 1, 0], "monetary": [50.0, 5.0, 0.0]})
     >>> rfm_scores(f)[["rfm_score", "rfm_segment"]].values.tolist()
-    [['555', 'champions'], ['111', 'lost']]
+    [['555', 'champions'], ['122', 'lost'], ['511', 'no net spend']]
     """
     require_columns(features, RFM_COLUMNS, "rfm_scores", hint=FEATURES_HINT, no_missing=True)
     if features.empty:
@@ -170,5 +179,7 @@ def rfm_scores(features: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
     ).astype("string")
     grid = np.array([RFM_SEGMENT_GRID[r] for r in range(1, 6)], dtype=object)
     if n_bins == 5:
-        out["rfm_segment"] = pd.array(grid[out["r_score"] - 1, out["fm_score"] - 1], dtype="string")
+        segments = grid[out["r_score"] - 1, out["fm_score"] - 1]
+        segments[(features["monetary"].astype("float64").round(2) <= 0).to_numpy()] = NO_NET_SPEND
+        out["rfm_segment"] = pd.array(segments, dtype="string")
     return out

@@ -11,12 +11,12 @@ import pandas as pd
 
 from crm_analysis.core.i18n import _, resolve_language, tr
 from crm_analysis.features.abc import concentration
-from crm_analysis.segment.rfm import RFM_SEGMENT_ACTIONS
+from crm_analysis.segment.rfm import NO_NET_SPEND, RFM_SEGMENT_ACTIONS
 
 __all__ = ["manager_summary"]
 
 #: RFM segments a manager hears about by name (when the data has any of them).
-SEGMENTS_TO_ACT_ON = ("champions", "can't lose", "at risk")
+SEGMENTS_TO_ACT_ON = ("champions", "can't lose", "at risk", NO_NET_SPEND)
 
 
 def manager_summary(

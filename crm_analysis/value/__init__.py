@@ -76,7 +76,7 @@ from crm_analysis.value.fitting import (
     spend_model_is_finite,
     summary_table,
 )
-from crm_analysis.value.history import concentration_summary, historical_value
+from crm_analysis.value.history import concentration_summary, historical_value, net_groups
 from crm_analysis.value.periods import default_calibration_end, observation_end
 from crm_analysis.value.plots import (
     plot_alive_calibration,
@@ -104,7 +104,7 @@ __all__ = [
     "compare_purchase_models", "concentration_summary", "contact_plan", "customer_value_table",
     "default_calibration_end", "drift_check", "expected_order_value", "expected_purchases", "export_customer_value",
     "find_previous_model_fit", "fit_value_models", "historical_value", "holdout_by_frequency",
-    "manager_summary", "model_comparison", "model_fit_table", "observation_end", "p_any_purchase",
+    "manager_summary", "model_comparison", "model_fit_table", "net_groups", "observation_end", "p_any_purchase",
     "paper_replication", "parameter_drift", "plot_alive_calibration", "plot_clv_backtest", "plot_concentration",
     "plot_holdout_by_frequency", "plot_tracking", "plot_value_at_risk", "predict_value",
     "publish_customer_value", "segment_labels", "service_levels", "silent_but_alive_note", "spend_model_is_finite",

@@ -48,19 +48,47 @@ CONTACT_PLAN = pd.DataFrame(
 CONTACT_PLAN.insert(1, "service_level_zh", [i18n.tr(level, "zh") for level in CONTACT_PLAN["service_level"]])
 
 
-def value_tiers(clv: pd.Series, *, shares: tuple[float, float] = DEFAULT_TIER_SHARES) -> pd.Series:
+def value_tiers(clv: pd.Series, *, shares: tuple[float, float] = DEFAULT_TIER_SHARES,
+                net_spend: pd.Series | None = None) -> pd.Series:
     """Value tier by CLV rank: A = top ``shares[0]`` of customers, B = up to ``shares[1]``, C = the rest.
+
+    Parameters
+    ----------
+    clv : pandas.Series
+        Predicted value per customer (currency units).
+    shares : tuple of float
+        Shares of customers that close tiers A and B, ``0 < A < B <= 1``.
+    net_spend : pandas.Series, optional
+        Net spend so far per customer (same index; purchases minus returns,
+        :func:`crm_analysis.value.historical_value`). Customers whose net spend is ≤ 0 to the cent
+        (everything bought was returned or cancelled) are not ranked: they are C, and the shares
+        count the other customers only.
+
+    Returns
+    -------
+    pandas.Series
+        ``"A"``, ``"B"`` or ``"C"`` (string dtype), named ``value_tier``.
+
+    Raises
+    ------
+    ValueError
+        If the shares are not ``0 < A < B <= 1``.
 
     Examples
     --------
     >>> value_tiers(pd.Series(range(10), dtype="float64")).value_counts().sort_index().tolist()
     [1, 3, 6]
+    >>> value_tiers(pd.Series([900.0, 5.0, 1.0]), shares=(0.5, 1.0), net_spend=pd.Series([0.0, 50.0, 9.0])).tolist()
+    ['C', 'A', 'B']
     """
     a, b = shares
     if not 0 < a < b <= 1:
         raise ValueError(f"tier shares must satisfy 0 < A < B <= 1, got {shares}")
-    top_share = clv.rank(ascending=False, method="first") / max(len(clv), 1)
-    tier = np.select([top_share <= a + 1e-12, top_share <= b + 1e-12], ["A", "B"], "C")
+    ranked = np.ones(len(clv), dtype=bool) if net_spend is None else \
+        (net_spend.reindex(clv.index).astype("float64").round(2) > 0).to_numpy()
+    top_share = clv[ranked].rank(ascending=False, method="first") / max(int(ranked.sum()), 1)
+    tier = np.full(len(clv), "C", dtype=object)
+    tier[ranked] = np.select([top_share <= a + 1e-12, top_share <= b + 1e-12], ["A", "B"], "C")
     return pd.Series(tier, index=clv.index, name="value_tier", dtype="string")
 
 

@@ -105,6 +105,49 @@ def historical_value(transactions: pd.DataFrame, *, as_of: str | pd.Timestamp) -
     return out[columns]
 
 
+def net_groups(history: pd.DataFrame) -> pd.DataFrame:
+    """Customers with net spend > 0 and those with net spend ≤ 0, side by side (净消费分组).
+
+    Customers whose returns and cancellations cancel everything they bought (Online Retail's 12346:
+    one order of £77,183.60 cancelled the same day) are a group of their own: they are never ranked as
+    top customers nor put in value tier A.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        :func:`historical_value` output (``net_group``, ``revenue``, ``gross_revenue``,
+        ``returned_value``, ``n_orders``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``net_group`` (``positive``, then ``zero or negative``; a group without customers is
+        a row of zeros): ``customers``, ``gross_revenue``, ``returned_value``, ``revenue`` (net, currency
+        units) and ``n_orders``.
+
+    Raises
+    ------
+    crm_analysis.core.errors.CRMDataError
+        If a column is missing.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"net_group": ["positive", "zero or negative"], "revenue": [130.0, 0.0],
+    ...                   "gross_revenue": [150.0, 80.0], "returned_value": [20.0, 80.0], "n_orders": [2, 0]})
+    >>> net_groups(h)["customers"].tolist(), net_groups(h)["gross_revenue"].tolist()
+    ([1, 1], [150.0, 80.0])
+    """
+    columns = ["gross_revenue", "returned_value", "revenue", "n_orders"]
+    require_columns(history, ("net_group", *columns), "historical value")
+    table = history.groupby(history["net_group"].astype("string"))[columns].sum()
+    table.insert(0, "customers", history["net_group"].astype("string").value_counts())
+    table = table.reindex(["positive", "zero or negative"]).fillna(0)
+    table["customers"] = table["customers"].astype("int64")
+    table["n_orders"] = table["n_orders"].astype("int64")
+    table.index.name = "net_group"
+    return table
+
+
 def concentration_summary(values: pd.Series, *, a_share: float = 0.80, b_share: float = 0.95) -> pd.DataFrame:
     """Headline concentration figures, reusing chapter 2's Pareto / ABC (:mod:`crm_analysis.segment`).
 

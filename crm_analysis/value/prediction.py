@@ -270,7 +270,7 @@ def customer_value_table(
     if risk is None:
         risk = churn_risk(out["p_alive"])
     out = out.join(risk[["churn_risk", "risk_source"]], how="left")
-    out["value_tier"] = value_tiers(out["clv"], shares=tier_shares)
+    out["value_tier"] = value_tiers(out["clv"], shares=tier_shares, net_spend=out["historical_value"])
     out["service_level"] = service_levels(out["value_tier"], out["churn_risk"], risk_threshold=risk_threshold)
     first = ["historical_value", "p_alive", "expected_purchases", "expected_order_value", "clv",
              "value_tier", "service_level"]
@@ -339,7 +339,8 @@ def top_customers(
     >>> top_customers(t, c, n=1)[["customer_id", "name", "phone"]].to_dict("records")
     [{'customer_id': 'b', 'name': '李*', 'phone': '138****5678'}]
     """
-    top = table.nlargest(n, by).rename_axis("customer_id").reset_index()
+    ranked = table["historical_value"].round(2) > 0 if "historical_value" in table else slice(None)
+    top = table.loc[ranked].nlargest(n, by).rename_axis("customer_id").reset_index()  # net spend ≤ 0: never top
     if customers is not None and "customer_id" in customers.columns:
         keep = [c for c in ("customer_id", "name", "phone", "email", "city", "customer_type") if c in customers]
         info = customers[keep].drop_duplicates("customer_id").astype({"customer_id": "string"})

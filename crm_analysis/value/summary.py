@@ -24,7 +24,8 @@ def manager_summary(
     Parameters
     ----------
     value : DataFrame
-        Customer value table with ``clv``, ``churn_risk``, ``value_tier`` and ``service_level``.
+        Customer value table with ``clv``, ``churn_risk``, ``value_tier`` and ``service_level``; with
+        ``historical_value`` (net spend) the customers with net spend ≤ 0 are counted in a sentence.
     concentration, var_table : DataFrame, optional
         Concentration summary and value at risk by the column ``by``.
     by : str, optional
@@ -51,6 +52,8 @@ def manager_summary(
     'The top value tier (A) is 1 customers (50%) and holds 91% of the predicted value for the next year.'
     >>> manager_summary(v, lang="zh")[0]
     '最高价值等级（A）有 1 位客户（50%），占未来一年预测价值的 91%。'
+    >>> manager_summary(v.assign(historical_value=[80.0, 0.0]))[-1][:35]
+    '1 customers have no net spend (they'
     """
     lang = i18n.resolve_language(lang)
     require_columns(value, ("clv", "churn_risk", "value_tier", "service_level"), "customer value")
@@ -74,6 +77,12 @@ def manager_summary(
             by=i18n.tr(by, lang), group=i18n.tr(str(top[by]), lang), share=top["share_of_value_at_risk"]))
     out.append(_("{n:,} low-value, high-risk customers need no personal contact (let go).", lang).format(
         n=int((value["service_level"] == "let_go").sum())))
+    if "historical_value" in value:
+        none = value["historical_value"].astype("float64").round(2) <= 0
+        if none.any():
+            out.append(_("{n:,} customers have no net spend (they returned or cancelled everything they bought): "
+                         "a group of their own, never ranked as top customers nor in tier A; check their returns "
+                         "before any offer.", lang).format(n=int(none.sum())))
     return out
 
 

@@ -52,7 +52,7 @@ def test_rfm_segments_follow_the_documented_grid(make_features):
 
 
 def test_every_grid_cell_has_a_known_segment_with_chinese_name_and_action():
-    names = {name for row in S.RFM_SEGMENT_GRID.values() for name in row}
+    names = {name for row in S.RFM_SEGMENT_GRID.values() for name in row} | {S.NO_NET_SPEND}
     assert names == set(S.RFM_SEGMENT_ORDER) == set(S.RFM_SEGMENT_ACTIONS)
     # the Chinese names and actions come from the catalogue: every one is there, and no two names share one
     chinese = {name: i18n.tr(name, "zh") for name in names}
@@ -107,3 +107,20 @@ def test_tie_scores_do_not_depend_on_row_order():
     values = pd.Series(rng.choice([0, 0, 0, 1, 2, 5, 5], 200))
     shuffled = values.sample(frac=1.0, random_state=3)
     pd.testing.assert_series_equal(S.quintile_score(values), S.quintile_score(shuffled).sort_index())
+
+
+@pytest.mark.parametrize("net", [0.0, -0.004, -25.0])
+def test_customers_with_net_spend_at_or_below_zero_are_a_group_of_their_own(net):
+    # Online Retail's 12346: one order of £77,183.60 cancelled the same day, net 0.00, no order left; and a
+    # customer who returned more than they kept (net < 0), and one who bought very recently and often.
+    features = pd.DataFrame({"recency_days": [1, 1, 2, 3, 40, 90, 326], "n_orders": [1, 9, 8, 6, 3, 1, 0],
+                             "monetary": [net, 900.0, 700.0, 500.0, 90.0, 10.0, 0.0]},
+                            index=["X", "A", "B", "C", "D", "E", "12346"])
+    scores = S.rfm_scores(features)
+    assert scores.loc[["X", "12346"], "rfm_segment"].tolist() == [S.NO_NET_SPEND] * 2
+    assert S.NO_NET_SPEND not in scores.drop(["X", "12346"])["rfm_segment"].tolist()
+    assert scores.loc["A", "rfm_segment"] == "champions"
+    summary = S.rfm_segment_summary(features, scores)
+    assert summary.index[-1] == S.NO_NET_SPEND and summary.loc[S.NO_NET_SPEND, "customers"] == 2
+    tiers = S.abc_tiers(features["monetary"])
+    assert tiers.loc[["X", "12346"]].tolist() == ["C", "C"]
