@@ -203,6 +203,10 @@ def style_frame(frame: pd.DataFrame) -> Styler:
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
     if numbers:
         styler = styler.set_properties(subset=numbers, **{"text-align": "right", "white-space": "nowrap"})
+    for columns, align in ((text, "left"), (numbers, "right")):  # each header aligned like its column
+        if columns:
+            styler = styler.set_table_styles({c: [{"selector": "th", "props": f"text-align: {align}"}]
+                                              for c in columns}, overwrite=False)
     if caption:
         styler = styler.set_caption(caption)
     return styler

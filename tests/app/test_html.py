@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import nbformat
+import pandas as pd
 import pytest
 
 from crm_analysis.app.html import export_html, page_cells
@@ -96,3 +97,20 @@ def test_contents_built_after_the_other_language_is_dropped(tmp_path, lang):
                 "zh": ["2. 管理建议 (What to do with this)", "1. 工作 (Work)"]}[lang]
     assert entries == expected
     assert ("English text." in page, "中文说明" in page) == (lang == "en", lang == "zh")
+
+
+def test_table_headers_aligned_like_their_columns():
+    """describe().T of numbers and dates: object columns shown as text (left), counts as numbers (right);
+    each header takes its column's alignment (it was right-aligned over left-aligned cells)."""
+    from crm_analysis.core.formatting import style_frame
+
+    frame = pd.DataFrame({"n_orders": [1, 4, 9], "first_purchase": pd.to_datetime(["2023-01-01", "2024-02-03",
+                                                                                  "2025-03-04"])})
+    described = frame.describe().T  # columns count (numbers) and mean, min, ... (numbers and dates: object)
+    page = style_frame(described).to_html()
+    rules = dict(re.findall(r"th\.(col\d+) \{\s*text-align: (\w+);", page))
+    cells = dict(re.findall(r"_row0_(col\d+)[^{]*\{\s*text-align: (\w+);", page))
+    assert rules and rules == {col: cells.get(col, rules[col]) for col in rules}
+    assert rules["col1"] == "left"  # mean: a date among numbers, shown as text
+    numbers = style_frame(frame[["n_orders"]].describe().T).to_html()
+    assert set(re.findall(r"th\.col\d+ \{\s*text-align: (\w+);", numbers)) == {"right"}
