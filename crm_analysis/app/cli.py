@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crm_analysis import __version__
-from crm_analysis.app import writeback
+from crm_analysis.app import screenshots, writeback
 from crm_analysis.app.runner import OutputFolderError, RunError, parse_value, run_report
 from crm_analysis.app.teaching import write_student_notebooks
 from crm_analysis.core import paths
@@ -137,6 +137,9 @@ def _add_run(subparsers: Any) -> None:
         metavar="DIR",
         help="where the chapter notebooks are (default: %(default)s)",
     )
+    p.add_argument("--screenshots", action="store_true",
+                   help="also save a full-page PNG of every page under screenshots/ in the run folder "
+                   "(needs playwright and the system chromium)")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="print only the final status (without it: one line per chapter, and progress bars "
                    "when stderr is a terminal)")
@@ -182,6 +185,8 @@ def _run_and_write_back(args: argparse.Namespace, err: TextIO, params: dict[str,
             show_code=args.show_code,
             notebooks_dir=args.notebooks_dir,
             progress=not args.quiet,
+            results_db=data if args.write_back else None,
+            results_prefix=args.write_back_prefix,
         )
     except OutputFolderError as exc:
         print(f"{PROG}: error: {exc}", file=err)
@@ -197,6 +202,11 @@ def _run_and_write_back(args: argparse.Namespace, err: TextIO, params: dict[str,
         print(f"{PROG}: interrupted by {signal.Signals(signum).name}; run.json and index.html say how far it got",
               file=err)
         return 128 + signum
+    if args.screenshots:
+        try:
+            screenshots.save_screenshots(result.out_dir)
+        except RuntimeError as exc:  # no browser here: the report stands, without its pictures
+            print(f"{PROG}: warning: no screenshots: {exc}", file=err)
     print(f"report: {result.index_html}", file=err)
     if args.write_back:
         try:

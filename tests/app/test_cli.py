@@ -109,3 +109,25 @@ def test_teacher_flag_is_the_audience_parameter(monkeypatch: pytest.MonkeyPatch,
     assert seen == [{"audience": "teacher"}, {"audience": "teacher"}, {}]
     assert cli.main(["run", "--teacher", "-p", "audience", "manager", "--out", str(tmp_path)]) == 2
     assert len(seen) == 3 and "--teacher contradicts -p audience manager" in capsys.readouterr().err
+
+
+def test_screenshots_flag_saves_them_after_the_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from types import SimpleNamespace
+
+    result = SimpleNamespace(out_dir=tmp_path, index_html=tmp_path / "index.html", ok=True, failed=[], chapters=[])
+    monkeypatch.setattr(cli, "run_report", lambda **kwargs: result)
+    taken: list[Path] = []
+    monkeypatch.setattr(cli.screenshots, "save_screenshots", lambda run_dir: taken.append(run_dir) or [])
+    assert cli.main(["run", "--out", str(tmp_path)]) == 0 and taken == []
+    assert cli.main(["run", "--out", str(tmp_path), "--screenshots"]) == 0 and taken == [tmp_path]
+
+    def no_browser(run_dir: Path) -> list[Path]:
+        raise RuntimeError("screenshots need the system chromium: apt-get install -y chromium")
+
+    monkeypatch.setattr(cli.screenshots, "save_screenshots", no_browser)
+    capsys.readouterr()
+    assert cli.main(["run", "--out", str(tmp_path), "--screenshots"]) == 0  # the report stands
+    assert capsys.readouterr().err.splitlines() == [
+        "crm-analysis: warning: no screenshots: screenshots need the system chromium: apt-get install -y chromium",
+        f"report: {tmp_path / 'index.html'}"]
