@@ -177,22 +177,86 @@ def database_source(source: str, mapping: str | Path | None = None) -> str:
     return url
 
 
+def _rfm_digits(segments: pd.DataFrame) -> pd.DataFrame:
+    """``r_score``, ``f_score``, ``m_score`` from chapter 2's three-digit ``rfm_score`` (``"545"``)."""
+    score = segments["rfm_score"].astype("string") if "rfm_score" in segments else None
+    if score is None:
+        return segments
+    digits = score.str.extract(r"^([1-9])([1-9])([1-9])$")
+    out = segments.copy()
+    for i, name in enumerate(("r_score", "f_score", "m_score")):
+        out[name] = pd.to_numeric(digits[i]).astype("Int64")
+    return out
+
+
+def _churn_reasons(scores: pd.DataFrame) -> pd.DataFrame:
+    """``churn_reason`` and ``churn_reason_source`` from chapter 3's scores: a lost customer's reason category as
+    stated in the exit survey or inferred (``reason_source``), an active customer's first reason code (``code``)."""
+    out = scores.copy()
+    if "inferred_reason" not in out or "reason_source" not in out:
+        return out
+    lost = out["inferred_reason"].notna()
+    first_code = out["reason_1"].astype("string") if "reason_1" in out else pd.Series(pd.NA, index=out.index,
+                                                                                     dtype="string")
+    out["churn_reason"] = out["inferred_reason"].astype("string").where(lost, first_code)
+    source = out["reason_source"].astype("string").where(lost, "code")
+    out["churn_reason_source"] = source.where(out["churn_reason"].notna())
+    return out
+
+
 def run_results(run_dir: str | Path, source: str) -> pd.DataFrame | None:
-    """The per-customer results the chapters of a run handed on (segments, churn scores, customer value),
-    joined on customer id; None when no chapter published any.
+    """The per-customer results the chapters of a run handed on, joined on customer id; None when no chapter
+    published any.
+
+    From the hand-off (:mod:`crm_analysis.core.handoff`): chapter 2's ``segments`` (``rfm_segment``, ``abc_tier``,
+    ``cluster``; ``r_score``, ``f_score``, ``m_score`` are the digits of its ``rfm_score``), chapter 3's
+    ``churn_scores`` (``churn_probability``; ``churn_reason`` is a lost customer's reason category with
+    ``churn_reason_source`` ``stated`` (exit survey) or ``inferred``, an active customer's first reason code with
+    source ``code``) and chapter 4's ``customer_value`` (``clv``, ``p_alive``, ``value_tier``, ``service_level``).
+    Columns of a chapter that did not run stay missing (NULL in the database).
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        The run folder.
+    source : str
+        The run's data source (the hand-off refuses artefacts of another source).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Indexed by customer id, the :data:`RESULT_COLUMNS` present.
 
     Examples
     --------
     >>> import tempfile
-    >>> run_results(tempfile.mkdtemp(), "teaching") is None
+    >>> run = tempfile.mkdtemp()
+    >>> run_results(run, "teaching") is None
     True
+    >>> seg = pd.DataFrame({"rfm_segment": ["champions"], "abc_tier": ["A"], "cluster": [2], "cluster_name": ["big"],
+    ...                     "rfm_score": ["545"]}, index=pd.Index(["C1"], name="customer_id"))
+    >>> _ = handoff.publish(seg, "segments", run, source="teaching")
+    >>> run_results(run, "teaching")[["r_score", "f_score", "m_score", "rfm_segment"]].values.tolist()
+    [[5, 4, 5, 'champions']]
     """
-    parts = [fetched.frame for name in ("segments", "churn_scores", "customer_value")
+    fixes = {"segments": _rfm_digits, "churn_scores": _churn_reasons}
+    parts = [fixes.get(name, lambda frame: frame)(fetched.frame)
+             for name in ("segments", "churn_scores", "customer_value")
              if (fetched := handoff.fetch(name, run_dir, source=source)).available]
     if not parts:
         return None
     joined = pd.concat(parts, axis=1, join="outer")
-    return joined[[c for c in joined.columns if c in RESULT_COLUMNS]]
+    return joined[[c for c in RESULT_COLUMNS if c in joined.columns]]
+
+
+def _effective_as_of(record: Mapping[str, Any], run_dir: Path) -> Any:
+    """The run's as-of date: ``--as-of``, else the date the chapters used (``summary.json``)."""
+    if record.get("as_of"):
+        return record["as_of"]
+    try:
+        return json.loads((run_dir / "summary.json").read_text(encoding="utf-8")).get("as_of")
+    except (OSError, ValueError):
+        return None
 
 
 def write_back_run(url: str, run_json: str | Path, *, prefix: str = "crm_", schema: str | None = None) -> int:
@@ -213,7 +277,7 @@ def write_back_run(url: str, run_json: str | Path, *, prefix: str = "crm_", sche
     parameters = {k: v for k, v in record.get("parameters", {}).items() if k not in ("output_dir",)}
     return write_back(
         url, run_id=run_dir.name, status="failed" if failed or not record.get("ok") else "ok", results=results,
-        as_of=record.get("as_of"), data_sha256=record.get("data_sha256"), parameters=parameters,
+        as_of=_effective_as_of(record, run_dir), data_sha256=record.get("data_sha256"), parameters=parameters,
         started=record.get("started"), finished=record.get("finished"),
         error=f"chapter(s) failed or not run: {', '.join(failed)}" if failed else None, prefix=prefix, schema=schema,
     )

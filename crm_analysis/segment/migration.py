@@ -10,6 +10,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -17,7 +18,8 @@ from crm_analysis.data.sql import read_results
 from crm_analysis.features.abc import abc_tiers
 from crm_analysis.segment.rfm import rfm_scores
 
-__all__ = ["NOT_YET", "migration_matrix", "movement_summary", "previous_segments", "segment_snapshot"]
+__all__ = ["NOT_YET", "PreviousRun", "migration_matrix", "movement_summary", "previous_run", "previous_segments",
+           "segment_snapshot"]
 
 #: The row of customers who had not bought yet at the first date.
 NOT_YET = "(not yet a customer)"
@@ -114,23 +116,93 @@ def movement_summary(before: pd.Series, after: pd.Series, order: Sequence[str]) 
     })
 
 
-def previous_segments(url: str, *, before_run: str | None = None, column: str = "rfm_segment",
-                      prefix: str = "crm_") -> tuple[pd.Series, str | None]:
-    """Each customer's segment in the latest successful run written back to the CRM database.
+class PreviousRun(NamedTuple):
+    """The latest earlier run written back to the CRM database (:func:`previous_run`).
 
-    ``crm-analysis run --write-back`` keeps every run's results (``crm_customer_results``), so the
-    migration from the last run to this one needs no CSV of the earlier segments.
+    Attributes
+    ----------
+    snapshot : pandas.DataFrame
+        Indexed by customer id: ``rfm_segment`` and ``abc_tier`` (as :func:`segment_snapshot`) and the run's
+        other result columns; no rows when there is no earlier run.
+    run_id : str or None
+        The run they come from.
+    as_of : pandas.Timestamp or None
+        That run's as-of date.
+    """
+
+    snapshot: pd.DataFrame
+    run_id: str | None
+    as_of: pd.Timestamp | None
+
+
+def previous_run(url: str, *, before_run: str | None = None, prefix: str = "crm_") -> PreviousRun:
+    """Each customer's segments in the latest successful run written back to the CRM database.
+
+    ``crm-analysis run --write-back`` keeps every run's results (``<prefix>customer_results``, one
+    transaction per run), so chapter 2 reads the segments of the previous run from the database to show the
+    movement since then, instead of recomputing them as of an earlier date or reading a CSV.
 
     Parameters
     ----------
     url : str
-        The database (SQLAlchemy URL).
+        The database (SQLAlchemy URL; a password comes from the environment, never shown).
     before_run : str, optional
-        Ignore this run and the ones written after it (the run being made now).
+        The run being made now: it and the runs written after it are ignored (so re-running a run id
+        compares with the run before it).
+    prefix : str, default "crm_"
+        The write-back table prefix (``--write-back-prefix``).
+
+    Returns
+    -------
+    PreviousRun
+        ``snapshot`` (empty when the database holds no earlier successful run), ``run_id``, ``as_of``.
+
+    Raises
+    ------
+    crm_analysis.core.errors.CRMDataError
+        If the URL cannot be parsed (shown masked).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from crm_analysis.app.writeback import write_back
+    >>> url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "crm.db")
+    >>> previous_run(url).run_id is None
+    True
+    >>> seg = pd.DataFrame({"rfm_segment": ["champions", "lost"], "abc_tier": ["A", "C"]},
+    ...                    index=pd.Index(["C1", "C2"], name="customer_id"))
+    >>> for run, day in (("jan", "2025-01-31"), ("feb", "2025-02-28")):
+    ...     _ = write_back(url, run_id=run, status="ok", results=seg, as_of=day, finished=day)
+    >>> last = previous_run(url, before_run="feb")
+    >>> last.run_id, str(last.as_of.date()), last.snapshot["rfm_segment"].tolist()
+    ('jan', '2025-01-31', ['champions', 'lost'])
+    """
+    results = read_results(url, prefix=prefix)
+    runs = list(dict.fromkeys(results["run_id"]))
+    if before_run is not None and before_run in runs:
+        runs = runs[: runs.index(before_run)]
+    if not runs:
+        empty = pd.DataFrame({c: pd.Series(dtype="string") for c in ("rfm_segment", "abc_tier")},
+                             index=pd.Index([], dtype="string", name="customer_id"))
+        return PreviousRun(empty, None, None)
+    last = results[results["run_id"] == runs[-1]]
+    snapshot = last.drop(columns=["run_id", "as_of", "finished"]).set_index("customer_id")
+    snapshot.index = snapshot.index.astype("string")
+    snapshot = snapshot.astype({"rfm_segment": "string", "abc_tier": "string"})
+    as_of = last["as_of"].iloc[0]
+    return PreviousRun(snapshot, runs[-1], pd.Timestamp(as_of) if pd.notna(as_of) else None)
+
+
+def previous_segments(url: str, *, before_run: str | None = None, column: str = "rfm_segment",
+                      prefix: str = "crm_") -> tuple[pd.Series, str | None]:
+    """One state of each customer in the latest earlier run in the database (see :func:`previous_run`).
+
+    Parameters
+    ----------
+    url, before_run, prefix
+        As in :func:`previous_run`.
     column : str, default "rfm_segment"
         The state to compare (``rfm_segment``, ``abc_tier``, ``value_tier``, ...).
-    prefix : str
-        The write-back table prefix.
 
     Returns
     -------
@@ -144,12 +216,7 @@ def previous_segments(url: str, *, before_run: str | None = None, column: str = 
     >>> previous_segments(url)
     (Series([], Name: rfm_segment, dtype: string), None)
     """
-    results = read_results(url, prefix=prefix)
-    runs = list(dict.fromkeys(results["run_id"]))
-    if before_run is not None and before_run in runs:
-        runs = runs[: runs.index(before_run)]
-    if not runs:
-        return pd.Series(dtype="string", name=column), None
-    last = results[results["run_id"] == runs[-1]]
-    return pd.Series(last[column].to_numpy(), index=last["customer_id"].to_numpy(), name=column,
-                     dtype="string"), runs[-1]
+    previous = previous_run(url, before_run=before_run, prefix=prefix)
+    values = previous.snapshot[column] if column in previous.snapshot else pd.Series(dtype="string")
+    return pd.Series(values.to_numpy(), index=previous.snapshot.index.to_numpy(), name=column,
+                     dtype="string"), previous.run_id
