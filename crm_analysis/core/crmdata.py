@@ -10,9 +10,10 @@ import pandas as pd
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.core.schema import TABLE_NAMES
 
-#: How a reading setting was decided: stated by the caller, read unambiguously from the data, or
-#: chosen by a documented default because the data could not decide it.
-HOW = ("given", "detected", "guessed")
+#: How a reading setting was decided: stated by the caller, read unambiguously from the data,
+#: chosen by a documented default because the data could not decide it, or (a value the export left
+#: out, such as a missing status) inferred from other values by a documented rule.
+HOW = ("given", "detected", "guessed", "inferred")
 
 
 @dataclass
@@ -25,11 +26,18 @@ class FileReport:
         The file, or ``"<file> [sheet <name>]"``.
     settings : dict
         Setting name (``encoding``, ``separator``, ``decimal mark (amount)``, ``date order
-        (order_date)``, ``time zone (order_date)``) -> ``(value, how)`` with ``how`` one of :data:`HOW`.
+        (order_date)``, ``time zone (order_date)``, ``status``) -> ``(value, how)`` with ``how`` one of
+        :data:`HOW`.
+    table : str
+        The canonical table the file's lines became (``""`` before a table was made from it).
     lines_read : int
         Physical data lines (or spreadsheet rows) below the header, blank ones included.
+    rows_clean : int or None
+        Rows of ``table`` kept by cleaning (None before :func:`crm_analysis.clean`).
     rows_quarantined : int
-        Lines rejected while reading (blank-only lines, ...), listed in ``CRMData.quarantine``.
+        Lines rejected while reading (blank-only lines, ...); after cleaning, every quarantined line of
+        the file (reading and cleaning), listed in ``CRMData.quarantine``: then
+        ``lines_read == rows_clean + rows_quarantined``.
     not_used : list of (str, str)
         Columns (``"column 'x'"``) not read, with the reason.
     notes : list of str
@@ -40,11 +48,13 @@ class FileReport:
     settings: dict[str, tuple[str, str]] = field(default_factory=dict)
     lines_read: int = 0
     rows_quarantined: int = 0
+    table: str = ""
+    rows_clean: int | None = None
     not_used: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def set(self, name: str, value: object, how: str) -> None:
-        """Record one setting; ``how`` is ``given``, ``detected`` or ``guessed``."""
+        """Record one setting; ``how`` is ``given``, ``detected``, ``guessed`` or ``inferred``."""
         if how not in HOW:
             raise ValueError(f"how must be one of {HOW}, not {how!r}")
         self.settings[name] = (str(value), how)
@@ -102,19 +112,26 @@ class LoadReport:
         return pd.DataFrame(rows, columns=["file", "setting", "value", "how"], dtype="string")
 
     def files_frame(self) -> pd.DataFrame:
-        """One row per file: file, lines_read, rows_quarantined (while reading), notes; then one row per
-        file or sheet not used, with the reason in ``notes``.
+        """One row per file: file, table, lines_read, rows_clean, rows_quarantined, notes; then one row per
+        file, sheet or column not used, with the reason in ``notes``.
+
+        After cleaning, ``lines_read == rows_clean + rows_quarantined`` on every file read (before
+        cleaning ``rows_clean`` is missing and ``rows_quarantined`` counts the lines rejected while reading).
 
         Examples
         --------
-        >>> LoadReport([FileReport("t.csv", lines_read=8, rows_quarantined=5)]).files_frame().values.tolist()
-        [['t.csv', 8, 5, '']]
+        >>> entry = FileReport("t.csv", lines_read=8, rows_quarantined=5, table="transactions", rows_clean=3)
+        >>> LoadReport([entry], not_used=[("notes.txt", "not a table")]).files_frame().values.tolist()
+        [['t.csv', 'transactions', 8, 3, 5, ''], ['notes.txt', '', 0, <NA>, 0, 'not used: not a table']]
         """
-        rows = [(f.file, f.lines_read, f.rows_quarantined, "; ".join(f.notes)) for f in self.files]
-        rows += [(what, 0, 0, f"not used: {why}") for what, why in self.not_used]
-        rows += [(f"{f.file}: {what}", 0, 0, f"not used: {why}") for f in self.files for what, why in f.not_used]
-        return pd.DataFrame(rows, columns=["file", "lines_read", "rows_quarantined", "notes"]).astype(
-            {"file": "string", "notes": "string"}
+        rows = [(f.file, f.table, f.lines_read, f.rows_clean, f.rows_quarantined, "; ".join(f.notes))
+                for f in self.files]
+        rows += [(what, "", 0, None, 0, f"not used: {why}") for what, why in self.not_used]
+        rows += [(f"{f.file}: {what}", f.table, 0, None, 0, f"not used: {why}") for f in self.files
+                 for what, why in f.not_used]
+        columns = ["file", "table", "lines_read", "rows_clean", "rows_quarantined", "notes"]
+        return pd.DataFrame(rows, columns=columns).astype(
+            {"file": "string", "table": "string", "rows_clean": "Int64", "notes": "string"}
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,7 +141,9 @@ class LoadReport:
                 {
                     "file": f.file,
                     "settings": {k: {"value": v, "how": how} for k, (v, how) in f.settings.items()},
+                    "table": f.table,
                     "lines_read": f.lines_read,
+                    "rows_clean": f.rows_clean,
                     "rows_quarantined": f.rows_quarantined,
                     "not_used": [list(x) for x in f.not_used],
                     "notes": list(f.notes),
@@ -144,6 +163,8 @@ class LoadReport:
                 settings={k: (s["value"], s["how"]) for k, s in f["settings"].items()},
                 lines_read=f["lines_read"],
                 rows_quarantined=f["rows_quarantined"],
+                table=f.get("table", ""),
+                rows_clean=f.get("rows_clean"),
                 not_used=[tuple(x) for x in f["not_used"]],
                 notes=list(f["notes"]),
             )
@@ -162,10 +183,14 @@ class Truth:
         customer_id, segment, is_churned, churn_date, churn_reason.
     defects : pandas.DataFrame
         table, record_id, source_row, defect, column, detail.
+    interactions : pandas.DataFrame or None
+        Inquiries and complaints: interaction_id, response_hours, resolution_hours, true_topic,
+        kept_effect_180d (``truth/interactions.csv``; None for data generated before it existed).
     """
 
     customers: pd.DataFrame
     defects: pd.DataFrame
+    interactions: pd.DataFrame | None = None
 
 
 @dataclass

@@ -173,35 +173,44 @@ def read_dates(
     """
     decisions: dict[str, tuple[str, str]] = {}
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        if values.dt.tz is not None:
-            decisions["time zone"] = (time_zone, "given") if time_zone else (str(values.dt.tz), "detected")
-            values = values.dt.tz_convert(_zone(time_zone)) if time_zone else values
-        return _naive(values), decisions
+        local, zone = local_times(values, time_zone=time_zone)
+        return local, ({"time zone": zone} if zone else {})
     if date_format:
         text = values.where(values.isna(), values.astype("string").str.strip())
-        stamps = pd.to_datetime(text, format=date_format, errors="coerce", utc="%z" in date_format)
-        if "%z" in date_format:
-            stamps = stamps.dt.tz_convert(_zone(time_zone)) if time_zone else stamps
-        return read_dates(stamps)[0], {"date format": (date_format, "given")}
-    uniques = pd.Series(pd.unique(values.dropna()), dtype=object)
+        if "%z" in date_format:  # each value keeps its own offset; the one rule then picks the zone
+            stamps = text.map(lambda v: pd.to_datetime(v, format=date_format, errors="coerce"), na_action="ignore")
+            stamps = stamps.where(stamps.notna(), None).astype(object)
+        else:
+            stamps = pd.to_datetime(text, format=date_format, errors="coerce")
+        local, zone = local_times(stamps, time_zone=time_zone)
+        return local, {"date format": (date_format, "given")} | ({"time zone": zone} if zone else {})
+    counts = values.value_counts(sort=False, dropna=True)  # unique values in order of appearance
+    uniques, weight = pd.Series(counts.index, dtype=object), counts.to_numpy()
     parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[us]")
-    is_stamp = uniques.map(lambda v: hasattr(v, "year") and hasattr(v, "month"))
-    if is_stamp.any():
-        stamps = uniques[is_stamp].map(pd.Timestamp)
-        aware = stamps.map(lambda v: v.tz is not None)
-        if aware.any():
-            decisions["time zone"] = (time_zone, "given") if time_zone else ("local time of each value", "detected")
-        if time_zone:
-            stamps = stamps.map(lambda v: v.tz_convert(_zone(time_zone)) if v.tz is not None else v)
-        parsed[is_stamp] = pd.to_datetime(stamps.map(lambda v: v.tz_localize(None)))
+    is_stamp = uniques.map(lambda v: hasattr(v, "year") and hasattr(v, "month")).astype(bool)
+    stamps = uniques[is_stamp].map(pd.Timestamp)
+    labels = stamps.map(lambda v: _zone_label(v) if v.tz is not None else None)
     text = nfkc_strip(uniques.where(~is_stamp).astype("string"))
     text = text.str.replace(r"[/.年月]", "-", regex=True).str.replace("日", "", regex=False)
     text = text.str.replace(r"\s+", " ", regex=True)
     todo = parsed.isna() & text.notna() & text.str.match(r"^\d{4}|^\d{8}").fillna(False)
     offset = text.str.extract(r"(Z|[+-]\d{2}:?\d{2})$", expand=False).where(todo)
-    if offset.notna().any():
-        parsed[offset.notna()], decisions["time zone"] = _with_offsets(text[offset.notna()], offset.dropna(), time_zone)
-        todo = todo & offset.isna()
+    offsets = offset.map(_offset_label, na_action="ignore")
+    if labels.notna().any() or offsets.notna().any():
+        zones = pd.Series(weight, index=offsets.to_numpy())[offsets.notna().to_numpy()]
+        if labels.notna().any():  # equal instants in two zones are one unique value: count every value
+            every = values[values.map(lambda v: getattr(v, "tzinfo", None) is not None)]
+            zones = pd.concat([every.map(lambda v: _zone_label(pd.Timestamp(v))).value_counts(sort=False), zones])
+        zone = choose_zone(zones, time_zone)
+        decisions["time zone"], tz = zone, _zone(zone[0])
+        aware = labels.notna()
+        parsed[aware.index[aware]] = stamps[aware].map(lambda v: v.tz_convert(tz).tz_localize(None))
+        has_offset = offset.notna()
+        utc = pd.to_datetime(text[has_offset], format="ISO8601", utc=True, errors="coerce")
+        parsed[has_offset] = utc.dt.tz_convert(tz).dt.tz_localize(None).astype("datetime64[us]")
+        todo = todo & ~has_offset
+    naive = is_stamp & labels.reindex(uniques.index).isna()
+    parsed[naive] = pd.to_datetime(stamps[naive[is_stamp].to_numpy()].map(lambda v: v.tz_localize(None)))
     parsed[todo] = pd.to_datetime(text[todo], format="ISO8601", errors="coerce")
     todo = parsed.isna() & text.str.match(r"^\d{1,2}-\d{1,2}-\d{4}").fillna(False)
     if todo.any():
@@ -239,21 +248,123 @@ def _zone(name: str) -> object:
     return dt.timezone(dt.timedelta(minutes=minutes if found[1] == "+" else -minutes))
 
 
-def _with_offsets(text: pd.Series, offsets: pd.Series, time_zone: str | None) -> tuple[pd.Series, tuple[str, str]]:
-    """ISO texts with UTC offsets -> local times of the business zone, and how the zone was chosen."""
+def _offset_label(offset: str) -> str:
+    """``Z`` / ``+0800`` / ``+08:00`` -> ``+00:00`` / ``+08:00`` (one spelling per offset)."""
+    if offset in ("Z", "UTC"):
+        return "+00:00"
+    found = re.fullmatch(r"([+-]\d{2}):?(\d{2})", offset)
+    return f"{found[1]}:{found[2]}" if found else offset
+
+
+def _zone_label(stamp: pd.Timestamp) -> str:
+    """The zone a tz-aware value carries: its IANA name, else its UTC offset as ``+08:00``."""
+    name = getattr(stamp.tz, "key", None) or getattr(stamp.tz, "zone", None)
+    if name and name not in ("UTC", "Etc/UTC"):
+        return str(name)
+    minutes = int(stamp.utcoffset().total_seconds() // 60)
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def choose_zone(zones: pd.Series | dict[str, int], time_zone: str | None = None) -> tuple[str, str]:
+    """The business time zone, by the one rule every entry point applies (loader, API, engines).
+
+    ``time_zone`` if given; else the data's own zone: the one zone (or UTC offset) all values carry
+    (*detected*), or the most common one when they differ (*guessed*; a tie goes to the first seen).
+
+    Parameters
+    ----------
+    zones : pandas.Series or dict
+        Zone or offset of the values (``"+08:00"``, ``"Z"``, ``"+0800"``, ``"Asia/Shanghai"``) -> number
+        of values carrying it, in order of appearance.
+    time_zone : str, optional
+        The business time zone stated by the caller.
+
+    Returns
+    -------
+    zone : str
+        An IANA name or an offset ``"+08:00"``.
+    how : str
+        ``"given"``, ``"detected"`` or ``"guessed"``.
+
+    Examples
+    --------
+    >>> choose_zone({"+08:00": 2, "Z": 1, "-05:00": 1})
+    ('+08:00', 'guessed')
+    >>> choose_zone({"+0800": 3}), choose_zone({"Z": 3}, "Asia/Shanghai")
+    (('+08:00', 'detected'), ('Asia/Shanghai', 'given'))
+    """
     if time_zone:
-        zone, how = time_zone, "given"
-    else:
-        spelled = offsets.replace("Z", "+00:00").str.replace(r"^([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)
-        counts = spelled.value_counts(sort=False).sort_values(ascending=False, kind="stable")  # ties: first seen
-        zone, how = str(counts.index[0]), "detected" if len(counts) == 1 else "guessed"
-    utc = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
-    return utc.dt.tz_convert(_zone(zone)).dt.tz_localize(None).astype("datetime64[us]"), (zone, how)
+        return time_zone, "given"
+    counts = pd.Series(zones, dtype="int64")
+    counts.index = [_offset_label(str(z)) for z in counts.index]
+    counts = counts.groupby(level=0, sort=False).sum()
+    counts = counts.sort_values(ascending=False, kind="stable")
+    if counts.empty:
+        raise ValueError("no zone to choose from")
+    return str(counts.index[0]), "detected" if len(counts) == 1 else "guessed"
 
 
-def _naive(values: pd.Series) -> pd.Series:
-    """A datetime column without time zone: local times are kept as they are written."""
-    return values.dt.tz_localize(None).astype("datetime64[ns]") if values.dt.tz else values.astype("datetime64[ns]")
+def sql_time_zone(zone: str) -> str:
+    """A zone of :func:`choose_zone` spelled for a SQL session setting (DuckDB ``SET TimeZone``, Spark's
+    ``spark.sql.session.timeZone``): IANA names as they are, an offset ``+08:00`` as ``GMT+08:00``.
+
+    Examples
+    --------
+    >>> sql_time_zone("+08:00"), sql_time_zone("Asia/Shanghai")
+    ('GMT+08:00', 'Asia/Shanghai')
+    """
+    return f"GMT{zone}" if re.fullmatch(r"[+-]\d{2}:\d{2}", zone) else zone
+
+
+def local_times(values: pd.Series, *, time_zone: str | None = None) -> tuple[pd.Series, tuple[str, str] | None]:
+    """Datetimes as local wall-clock times of the business time zone (the one time-zone rule).
+
+    Values with a time zone (a tz-aware column from Parquet, Excel or a DataFrame built in code,
+    or single tz-aware values in an object column) are converted to the zone :func:`choose_zone`
+    picks: ``time_zone`` if given, else the data's own zone. Values without a zone are taken as
+    already local. Calendar days are then taken from the local times, so the same purchases give
+    the same days at every entry point.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        ``datetime64`` (naive or tz-aware) or objects (Timestamps, datetimes, missing).
+    time_zone : str, optional
+        The business time zone: an IANA name (``"Asia/Shanghai"``) or an offset (``"+08:00"``).
+
+    Returns
+    -------
+    local : pandas.Series
+        ``datetime64[ns]`` without zone, same index.
+    zone : tuple or None
+        ``(zone, how)`` when a value carried a zone, else None.
+
+    Raises
+    ------
+    TypeError
+        If a value is not a date.
+
+    Examples
+    --------
+    >>> utc = pd.Series(pd.to_datetime(["2024-03-01 16:10"])).dt.tz_localize("UTC")
+    >>> local, zone = local_times(utc.dt.tz_convert("Asia/Shanghai"))
+    >>> local.dt.strftime("%m-%d %H:%M").tolist(), zone
+    (['03-02 00:10'], ('Asia/Shanghai', 'detected'))
+    >>> local_times(utc, time_zone="-05:00")[0].dt.strftime("%m-%d %H:%M").tolist()
+    ['03-01 11:10']
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        tz = values.dt.tz
+        if tz is None:
+            return (values if values.dtype == "datetime64[ns]" else values.astype("datetime64[ns]")), None
+        first = values.dropna()
+        label = _zone_label(first.iloc[0]) if len(first) else str(tz)
+        zone = choose_zone({label: max(len(first), 1)}, time_zone)
+        return values.dt.tz_convert(_zone(zone[0])).dt.tz_localize(None).astype("datetime64[ns]"), zone
+    if values.dropna().map(lambda v: isinstance(v, str)).any():
+        raise TypeError("local_times takes datetimes, not text: use read_dates for text")
+    local, decisions = read_dates(values, time_zone=time_zone)
+    return local, decisions.get("time zone")
 
 
 _CURRENCY = re.compile(r"[¥$£€￥]|元|RMB|CNY|USD|GBP|EUR", re.IGNORECASE)

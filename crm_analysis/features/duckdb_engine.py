@@ -13,7 +13,9 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
+from crm_analysis.data.parsers import choose_zone, local_times, sql_time_zone
 from crm_analysis.features.checks import _validate_transactions
 from crm_analysis.features.sql import _check_source, _finish, _null_check_sql, _sql_features, _summary_sql
 from crm_analysis.features.summary import _period
@@ -28,6 +30,37 @@ def _duckdb_relation(source: str | Path | Sequence[str | Path] | pd.DataFrame) -
     suffixes = {Path(p.split("*")[0]).suffix.lower() or Path(p).suffix.lower() for p in paths}
     reader = "read_parquet" if suffixes <= {".parquet", ".pq"} else "read_csv_auto"
     return f"{reader}([{quoted}])", None
+
+
+def _business_time(connection: Any, relation: str, frame: pd.DataFrame | None, time_zone: str | None) -> Any:
+    """The one time-zone rule (:func:`crm_analysis.data.parsers.choose_zone`) before days are taken.
+
+    A DataFrame's tz-aware ``order_date`` becomes local times (:func:`~crm_analysis.data.parsers.local_times`);
+    for files read by DuckDB with zoned times (``TIMESTAMP WITH TIME ZONE``), the session time zone is
+    set to ``time_zone`` or the data's own zone: the Parquet column's zone, or the UTC offsets written
+    in a CSV's text. Returns the frame to register (``None`` for files).
+    """
+    if frame is not None:
+        if "order_date" in frame and pd.api.types.is_datetime64_any_dtype(frame["order_date"]):
+            frame = frame.assign(order_date=local_times(frame["order_date"], time_zone=time_zone)[0])
+        return frame
+    kinds = dict(connection.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {relation})")
+                 .fetchall())
+    if kinds.get("order_date") != "TIMESTAMP WITH TIME ZONE":
+        return None
+    if relation.startswith("read_parquet(") and not time_zone:
+        files = [r[0] for r in connection.execute(f"SELECT DISTINCT filename FROM {relation[:-1]}, filename=true)")
+                 .fetchall()]
+        zones = pd.Series([str(pq.read_schema(f).field("order_date").type.tz or "UTC") for f in files]).value_counts()
+    elif not time_zone:
+        text = f"{relation[:-1]}, all_varchar=true)"
+        zones = dict(connection.execute(
+            rf"SELECT regexp_extract(trim(order_date), '(Z|[+-]\d{{2}}:?\d{{2}})$', 1) AS z, COUNT(*) FROM "
+            f"(SELECT order_date, row_number() OVER () AS n FROM {text}) WHERE z <> '' GROUP BY z ORDER BY MIN(n)"
+        ).fetchall())  # in order of first appearance: a tie goes to the first seen, as in the loader
+    zone = choose_zone(zones if not time_zone else {}, time_zone)[0]
+    connection.execute(f"SET TimeZone = '{sql_time_zone(zone)}'")
+    return None
 
 
 def _duckdb_connect(memory_limit: str | None, threads: int | None, temp_directory: str | Path | None) -> Any:
@@ -51,6 +84,7 @@ def rfm_summary_duckdb(
     memory_limit: str | None = None,
     threads: int | None = None,
     temp_directory: str | Path | None = None,
+    time_zone: str | None = None,
 ) -> pd.DataFrame:
     """:func:`~crm_analysis.features.rfm_summary` computed by DuckDB, straight from files.
 
@@ -68,6 +102,9 @@ def rfm_summary_duckdb(
         Worker threads (default: all cores).
     temp_directory : path, optional
         Where DuckDB spills.
+    time_zone : str, optional
+        Business time zone for zoned times, as in :func:`~crm_analysis.features.rfm_summary`; default:
+        the data's own zone (a Parquet column's zone, or the offsets written in a CSV).
 
     Returns
     -------
@@ -88,6 +125,7 @@ def rfm_summary_duckdb(
     end, cal, unit = _period(as_of, calibration_end, time_unit)
     relation, frame = _duckdb_relation(source)
     with _duckdb_connect(memory_limit, threads, temp_directory) as connection:
+        frame = _business_time(connection, relation, frame, time_zone)
         if frame is not None:
             connection.register(relation, frame)
         columns = [c[0] for c in connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
@@ -161,6 +199,7 @@ def customer_features_duckdb(
     if frame is not None:
         _validate_transactions(frame, {"customer": "customer_id", "date": "order_date", "amount": "amount"})
     with _duckdb_connect(memory_limit, threads, temp_directory) as connection:
+        frame = _business_time(connection, relation, frame, None)
         if frame is not None:
             connection.register(relation, frame)
         columns = [c[0] for c in connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from crm_analysis.data.parsers import local_times, sql_time_zone
 from crm_analysis.features.checks import _validate_transactions
 from crm_analysis.features.sql import _check_source, _finish, _null_check_sql, _sql_features, _summary_sql
 from crm_analysis.features.summary import _period
@@ -19,9 +20,17 @@ _SPARK_COLUMNS = ("customer_id", "order_date", "amount", "status", "order_id", "
                   "sales_channel")
 
 
-def _spark_frame(transactions: Any) -> Any:
-    """A Spark DataFrame of the needed columns; a pandas DataFrame goes to the active (or a local) session."""
+def _spark_frame(transactions: Any, time_zone: str | None = None) -> Any:
+    """A Spark DataFrame of the needed columns; a pandas DataFrame goes to the active (or a local) session.
+
+    Dates follow the one time-zone rule (:func:`crm_analysis.data.parsers.local_times`): a pandas column's
+    zoned times become local times of ``time_zone`` or of their own zone. A Spark DataFrame's TIMESTAMP
+    values are instants without a zone: with ``time_zone`` the session time zone is set to it, so days are
+    taken in it; else in the session's time zone (``spark.sql.session.timeZone``).
+    """
     if not isinstance(transactions, pd.DataFrame):
+        if time_zone:
+            transactions.sparkSession.conf.set("spark.sql.session.timeZone", sql_time_zone(time_zone))
         return transactions
     # pyspark is optional (the [spark] extra, Java 17+): imported only when Spark is asked for.
     from pyspark.sql import SparkSession
@@ -33,7 +42,7 @@ def _spark_frame(transactions: Any) -> Any:
     for column in frame.columns:
         series = frame[column]
         if pd.api.types.is_datetime64_any_dtype(series):
-            converted[column] = series.astype("datetime64[ns]")
+            converted[column] = local_times(series, time_zone=time_zone)[0]
         elif pd.api.types.is_numeric_dtype(series):
             converted[column] = series.astype("float64")
         else:
@@ -48,6 +57,7 @@ def rfm_summary_spark(
     calibration_end: Any = None,
     time_unit: str = "D",
     to_pandas: bool = True,
+    time_zone: str | None = None,
 ) -> Any:
     """:func:`~crm_analysis.features.rfm_summary` computed by Apache Spark.
 
@@ -61,6 +71,8 @@ def rfm_summary_spark(
     to_pandas : bool, default True
         Return a pandas DataFrame indexed by customer_id; False returns the Spark DataFrame
         (columns customer_id, frequency, recency, T, monetary_value), computed lazily on the cluster.
+    time_zone : str, optional
+        Business time zone, as in :func:`~crm_analysis.features.rfm_summary` (see :func:`_spark_frame`).
 
     Returns
     -------
@@ -73,7 +85,7 @@ def rfm_summary_spark(
     >>> rfm_summary_spark(spark.createDataFrame(tx), as_of="2024-01-15")  # doctest: +SKIP
     """
     end, cal, unit = _period(as_of, calibration_end, time_unit)
-    transactions = _spark_frame(transactions)
+    transactions = _spark_frame(transactions, time_zone)
     session = transactions.sparkSession
     view = "crm_transactions"
     transactions.createOrReplaceTempView(view)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crm_analysis.data.parsers import local_times
 from crm_analysis.features.checks import _day_number, _validate_transactions
 from crm_analysis.features.keys import _customer_codes, _fixed_width_keys, _runs
 from crm_analysis.features.lines import IGNORED, kind_codes, occasion_lines
@@ -60,6 +61,7 @@ def rfm_summary(
     customer_col: str = "customer_id",
     date_col: str = "order_date",
     amount_col: str = "amount",
+    time_zone: str | None = None,
 ) -> pd.DataFrame:
     """Buy-till-you-die summary per customer: frequency, recency, T and monetary value.
 
@@ -97,6 +99,9 @@ def rfm_summary(
         with "D" the values are integers.
     customer_col, date_col, amount_col : str
         Column names, canonical by default.
+    time_zone : str, optional
+        Business time zone for a tz-aware date column (days are taken from its local times);
+        default: the column's own zone (:func:`crm_analysis.data.parsers.local_times`).
 
     Returns
     -------
@@ -134,7 +139,7 @@ def rfm_summary(
     cols = {"customer": customer_col, "date": date_col, "amount": amount_col}
     _validate_transactions(transactions, cols)
 
-    day = transactions[date_col].to_numpy().astype("datetime64[D]").view(np.int64)
+    day = local_times(transactions[date_col], time_zone=time_zone)[0].to_numpy().astype("datetime64[D]").view(np.int64)
     # The one line rule (crm_analysis.features.lines): purchase and return lines on purchase occasions,
     # each occasion worth its purchases net of the same day's returns.
     rule = transactions if amount_col == "amount" else transactions.rename(columns={amount_col: "amount"})

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from crm_analysis.app.report import resolve_as_of
 from crm_analysis.app.runner import prepare_data
 from crm_analysis.core import handoff
 from crm_analysis.core.errors import CRMDataError
@@ -196,7 +197,9 @@ def test_teaching_and_cdnow_need_no_guess_and_load_strictly():
         assert data.load_report.guesses() == []
         assert sum(f.lines_read for f in data.load_report.files) == sum(data.rows_in.values())
     report = load("teaching").load_report.frame()
-    assert set(report["how"]) == {"detected"}
+    # The teaching transactions leave a few status cells blank (issue 14): inferred from the sign, not guessed.
+    assert set(report.loc[report["setting"] != "status", "how"]) == {"detected"}
+    assert report.loc[report["setting"] == "status", "how"].tolist() == ["inferred"]
     assert (report.loc[report["setting"] == "encoding", "value"] == "utf-8").all()
 
 
@@ -206,7 +209,11 @@ def test_run_json_and_the_chapters_get_the_load_report(tmp_path):
         "value": "whitespace", "how": "detected"}
     assert record["load_report"]["files"][0]["lines_read"] == 6_919
     kept_loaded, kept_clean = handoff.load_data(tmp_path, "cdnow_sample")
-    assert kept_clean.load_report == kept_loaded.load_report == load("cdnow_sample").load_report
+    assert kept_loaded.load_report == load("cdnow_sample").load_report
+    assert kept_clean.load_report == clean(load("cdnow_sample")).load_report
+    (entry,) = kept_clean.load_report.files
+    assert (entry.table, entry.lines_read, entry.rows_clean, entry.rows_quarantined) == (
+        "transactions", 6_919, 6_919, 0)
 
 
 # --------------------------------------------------------------------------- 4. time zones
@@ -247,6 +254,7 @@ def test_a_far_future_order_is_quarantined_and_does_not_move_the_as_of():
     assert reasons.loc[3] == "order_date '2099-12-31' is not a plausible date (it is after the day of loading)"
     assert reasons.loc[5] == "order_date '1824-03-05' is not a plausible date (it is before 1900)"
     assert cleaned.transactions["order_date"].max() == pd.Timestamp("2024-03-06")
+    assert resolve_as_of(cleaned) == pd.Timestamp("2024-03-07")  # the as-of the chapters state, not 2100
     with pytest.raises(CRMDataError, match="2099-12-31"):
         load(FIXTURES / "far_future.csv", strict=True)
 
@@ -312,3 +320,95 @@ def test_a_windows_european_export_is_decoded_and_its_euros_read(tmp_path):
     assert data.customers["name"].tolist() == ["Jürgen Müller", "José Núñez"]
     assert data.customers["monthly_charges"].tolist() == [12.5, 1234.56]
     assert setting(data, "encoding") == ("cp1252", "guessed")  # cp1250 reads the same bytes as well
+
+
+# --------------------------------------------------------------------------- per file: lines, clean, quarantined
+def test_every_file_accounts_for_its_lines_after_cleaning(tmp_path):
+    write(tmp_path / "customers.csv", "customer_id,name\nC1,A\n,\nC1,B\nC2,C\n\n")
+    write(tmp_path / "transactions.csv", "order_id,customer_id,order_date,amount\nO1,C1,2024-03-01,5\n"
+          "O2,C9,2024-03-02,6\nNULL,N/A,,\nO3,C2,2099-12-31,7\n")
+    loaded = load(tmp_path)
+    before = loaded.load_report.files_frame().set_index("table")
+    assert before.loc["customers", ["lines_read", "rows_quarantined"]].tolist() == [4, 1]  # the blank line 3
+    assert before["rows_clean"].isna().all()
+    cleaned = clean(loaded)
+    after = cleaned.load_report.files_frame().set_index("table")
+    # customers: blank line 3, C1 again on line 4; transactions: orphan C9, blank line, 2099-12-31
+    assert after.loc["customers", ["lines_read", "rows_clean", "rows_quarantined"]].tolist() == [4, 2, 2]
+    assert after.loc["transactions", ["lines_read", "rows_clean", "rows_quarantined"]].tolist() == [4, 1, 3]
+    assert (after["lines_read"] == after["rows_clean"] + after["rows_quarantined"]).all()
+    assert json.loads(json.dumps(cleaned.load_report.to_dict()))["files"][1]["rows_clean"] == 1
+    assert loaded.load_report.files[1].rows_clean is None  # cleaning works on a copy of the report
+
+
+@pytest.mark.parametrize(("header", "lines", "expected"), [
+    ("order_id,customer_id,order_date,amount", ["O1,C1,2024-03-01,5", "O2,C1,2024-03-02,-5"],
+     "missing on 2 of 2 lines (no status column): purchases and returns inferred from the sign"),
+    ("order_id,customer_id,order_date,amount,status", ["O1,C1,2024-03-01,5,", "O2,C1,2024-03-02,5,completed",
+                                                       "O3,C1,2024-03-03,-5,  "],
+     "missing on 2 of 3 lines (blank status cells): purchases and returns inferred from the sign"),
+])
+def test_a_missing_status_is_recorded_as_inferred_with_the_count(tmp_path, header, lines, expected):
+    data = load(write(tmp_path / "t.csv", "\n".join([header, *lines]) + "\n"), strict=True)  # not a guess
+    assert setting(data, "status") == (expected, "inferred")
+
+
+def test_a_complete_status_column_records_nothing(tmp_path):
+    data = load(write(tmp_path / "t.csv", "order_id,customer_id,order_date,amount,status\n"
+                      "O1,C1,2024-03-01,5,completed\n"))
+    assert "status" not in data.load_report.files[0].settings
+
+
+# --------------------------------------------------------------------------- more variants of each kind
+@pytest.mark.parametrize(("text", "pattern"), [
+    (b"  \r\n\n", r"t\.csv: the file is empty"),  # whitespace only
+    (b"\xef\xbb\xbf", r"t\.csv: the file is empty"),  # a BOM and nothing else
+    (b'customer_id;name\nC1;A\nC2;"B\nC3;C\n', r"t\.csv: line 3: .*quote"),  # unclosed on a later line
+    ("客户名单 2024\n客户编号;姓名;手机\nC1;张伟;13812345678\n".encode(), r"t\.csv: line 1 .*title above the header"),
+    (b"customer_id\tname\nC1\tA\tx\tx\nC2\tB\n", r"line\(s\) 2 has \[4\]"),  # tab-separated, two fields too many
+])
+def test_malformed_variants_raise_naming_file_and_line(tmp_path, text, pattern):
+    with pytest.raises(CRMDataError, match=pattern) as err:
+        load(write(tmp_path / "t.csv", text))
+    assert "13812345678" not in str(err.value)
+
+
+def test_trailing_semicolons_with_a_blank_line_are_dropped_and_counted(tmp_path):
+    data = load(write(tmp_path / "customers.csv", "customer_id;name;city\nC1;Zhang;Beijing;\n;;;\nC2;Li;Shanghai;\n"))
+    assert data.customers[["customer_id", "name", "city"]].values.tolist() == [["C1", "Zhang", "Beijing"],
+                                                                             ["C2", "Li", "Shanghai"]]
+    assert data.rows_in == {"customers": 3} and data.quarantine["source_row"].tolist() == [3]
+
+
+@pytest.mark.parametrize("header", ["customer_id,Phone,phone ", "customer_id,手机,手机号"])
+def test_two_columns_equally_close_to_one_canonical_column_are_an_error(tmp_path, header):
+    ranks = header.split(",")[1:]
+    path = write(tmp_path / "customers.csv", f"{header}\nC1,13812345678,13900000000\n")
+    if header.endswith("手机号"):  # 手机 and 手机号 are both aliases of phone, at different ranks
+        data = load(path)
+        assert data.load_report.files[0].not_used[0][0] in {f"column {r!r} as phone" for r in ranks}
+        return
+    with pytest.raises(CRMDataError, match=r"columns 'Phone' and 'phone ' could both be phone") as err:
+        load(path)
+    assert "13812345678" not in str(err.value)
+
+
+def test_a_second_name_for_a_column_is_listed_as_not_used(tmp_path):
+    data = load(write(tmp_path / "customers.csv", "customer_id,Phone,手机\nC1,13812345678,13900000000\n"))
+    assert data.customers["phone"].tolist() == ["13812345678"]
+    assert data.load_report.files[0].not_used == [
+        ("column '手机' as phone", "'Phone' is the closer name for phone; '手机' is kept as an extra column")]
+    assert "column '手机' as phone" in " ".join(data.load_report.files_frame()["file"])
+
+
+def test_far_dates_in_other_tables_and_the_as_of_from_clean_dates(tmp_path):
+    write(tmp_path / "customers.csv", "customer_id,signup_date\nC1,2023-05-01\nC2,2209-01-01\nC3,1850-01-01\n")
+    write(tmp_path / "interactions.csv", "customer_id,date,kind\nC1,2024-02-01,complaint\nC1,2101-01-01,inquiry\n")
+    write(tmp_path / "transactions.csv", "order_id,customer_id,order_date,amount\nO1,C1,2024-01-31,5\n")
+    cleaned = clean(load(tmp_path))
+    problems = cleaned.issues.set_index(["table", "source_row"])["problem"]
+    assert problems.loc[("customers", 3)] == "'2209-01-01' is not a plausible date (it is after the day of loading)"
+    assert problems.loc[("customers", 4)] == "'1850-01-01' is not a plausible date (it is before 1900)"
+    assert cleaned.quarantine.set_index(["table", "source_row"]).loc[("interactions", 3), "reason"] == (
+        "date '2101-01-01' is not a plausible date (it is after the day of loading)")
+    assert resolve_as_of(cleaned) == pd.Timestamp("2024-02-01")  # the day after the last order: 2209 does not count

@@ -40,7 +40,7 @@ import pandas as pd
 
 from crm_analysis.core import schema
 from crm_analysis.core.arrow_text import isin
-from crm_analysis.core.crmdata import CRMData
+from crm_analysis.core.crmdata import CRMData, LoadReport
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.data.cleaning.normalize import (
     _EMAIL,
@@ -54,6 +54,7 @@ from crm_analysis.data.cleaning.normalize import (
     normalize_text,
     normalize_texts,
 )
+from crm_analysis.data.parsers import local_times
 from crm_analysis.data.privacy import mask_value
 
 ISSUE_COLUMNS = ["table", "source_row", "column", "problem", "action"]
@@ -311,12 +312,33 @@ def _default_as_of(data: CRMData) -> pd.Timestamp:
     return min(max(found), today) if found else today
 
 
+def _local_dates(data: CRMData, time_zone: str | None) -> CRMData:
+    """Zoned date columns (tables built in code) as local times of the business time zone.
+
+    The one time-zone rule of the loader (:func:`crm_analysis.data.parsers.local_times`): ``time_zone``
+    if given, else the column's own zone; the choice is recorded in the load report.
+    """
+    report, tables = None, {}
+    for table, frame in data.tables().items():
+        zoned = [c for c in frame.columns if getattr(frame[c].dtype, "tz", None) is not None]
+        if not zoned:
+            continue
+        report = report or LoadReport.from_dict(data.load_report.to_dict())
+        entry = report.file(data.source_files.get(table, f"{table} (a table passed in code)"))
+        local = {}
+        for column in zoned:
+            local[column], (zone, how) = local_times(frame[column], time_zone=time_zone)
+            entry.set(f"time zone ({column})", zone, how)
+        tables[table] = frame.assign(**local)
+    return data if report is None else data.with_tables(**tables, load_report=report)
+
+
 def _restore_dtypes(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     wanted = {f.name: schema.PANDERA_DTYPES[f.kind] for f in schema.fields(table)}
     return frame.astype({c: d for c, d in wanted.items() if c in frame and str(frame[c].dtype) != d})
 
 
-def clean(data: CRMData, *, as_of: object = None) -> CRMData:
+def clean(data: CRMData, *, as_of: object = None, time_zone: str | None = None) -> CRMData:
     """Normalise values and quarantine unusable rows (rules in the module docstring).
 
     Parameters
@@ -326,6 +348,10 @@ def clean(data: CRMData, *, as_of: object = None) -> CRMData:
     as_of : date-like, optional
         Reference date for "birth date in the future"; default: the latest date in the data,
         capped at today.
+    time_zone : str, optional
+        Business time zone for tz-aware date columns of tables built in code (the loader's rule,
+        :func:`crm_analysis.data.parsers.local_times`); default: each column's own zone. Recorded
+        in ``load_report``.
 
     Returns
     -------
@@ -351,6 +377,7 @@ def clean(data: CRMData, *, as_of: object = None) -> CRMData:
     >>> out.quarantine["reason"].tolist(), out.transactions["status"].tolist()
     (['missing customer_id'], ['completed', 'returned'])
     """
+    data = _local_dates(data, time_zone)
     as_of = _default_as_of(data) if as_of is None else pd.Timestamp(as_of)
     books: dict[str, _Book] = {}
     tables: dict[str, pd.DataFrame] = {}
@@ -375,9 +402,21 @@ def clean(data: CRMData, *, as_of: object = None) -> CRMData:
         clean_tables[table] = schema.contract(table, stage="clean").validate(kept)
     quarantine = _frame([data.quarantine, *[b.quarantine() for b in books.values()]], QUARANTINE_COLUMNS)
     issues = _frame([data.issues, *[p for b in books.values() for p in b.issues]], ISSUE_COLUMNS)
-    result = data.with_tables(**clean_tables, quarantine=quarantine, issues=issues, rows_in=dict(data.rows_in))
+    result = data.with_tables(**clean_tables, quarantine=quarantine, issues=issues, rows_in=dict(data.rows_in),
+                              load_report=_per_file(data.load_report, clean_tables, quarantine))
     row_accounting(result)
     return result
+
+
+def _per_file(report: LoadReport, tables: dict[str, pd.DataFrame], quarantine: pd.DataFrame) -> LoadReport:
+    """A copy of the load report with rows clean and rows quarantined per file (its lines' table)."""
+    report = LoadReport.from_dict(report.to_dict())
+    rejected = quarantine["table"].value_counts()
+    for entry in report.files:
+        if entry.table in tables:
+            entry.rows_clean = len(tables[entry.table])
+            entry.rows_quarantined = int(rejected.get(entry.table, 0))
+    return report
 
 
 def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:

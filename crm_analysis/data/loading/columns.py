@@ -21,7 +21,7 @@ from crm_analysis.core import schema
 from crm_analysis.core.arrow_text import as_arrow
 from crm_analysis.core.crmdata import CRMData, FileReport, LoadReport
 from crm_analysis.core.errors import CRMDataError
-from crm_analysis.data.loading.aliases import _rename
+from crm_analysis.data.loading.aliases import ALIASES, _rename, normalize_header
 from crm_analysis.data.parsers import (
     as_text,
     decide_decimal_mark,
@@ -208,7 +208,9 @@ def _finish(
 ) -> pd.DataFrame:
     """Type the canonical columns, add absent ones, snake_case extras, validate the loaded contract."""
     sources = sources or {}
-    if log.blank_rows is not None:  # the first table made from a file takes its blank lines
+    if log.current is not None and not log.current.table:  # the first table made from a file holds its lines
+        log.current.table = table
+    if log.blank_rows is not None:  # ... and takes its blank lines
         log.reject(table, log.blank_rows, "blank line (only empty or missing-value cells)")
         log.blank_rows = None
     kinds = schema.column_kinds(table)
@@ -244,9 +246,43 @@ def _finish(
         out[column] = typed(column, (extra_kinds or {}).get(column, "string"))
     result = pd.DataFrame(out, index=frame.index)
     result.index = result.index.astype("int64").rename("source_row")
+    if table == "transactions" and log.current is not None and log.current.table == table:
+        _note_missing_status(result["status"], "status" in frame.columns, log.current)
     return schema.contract(table, stage="loaded").validate(result)
+
+
+def _note_missing_status(status: pd.Series, has_column: bool, entry: FileReport) -> None:
+    """Record in the load report that purchases and returns are inferred from the sign (issue 14)."""
+    missing = int(status.isna().sum())
+    if missing:
+        why = "no status column" if not has_column else "blank status cells"
+        entry.set("status", f"missing on {missing:,} of {len(status):,} lines ({why}): purchases and returns "
+                  "inferred from the sign", "inferred")
+
+
+def _rival_columns(columns: list[str], table: str, sources: dict[str, str], file: str, log: _Log) -> None:
+    """Two source columns that can both be one canonical column (``Phone`` and ``手机``).
+
+    The closer name (earlier in :data:`~crm_analysis.data.loading.aliases.ALIASES`) is used and the other
+    is listed in the load report as not used for it; two equally close names raise, naming both.
+    """
+    for canonical, aliases in ALIASES[table].items():
+        ranked = [normalize_header(canonical), *[normalize_header(a) for a in aliases]]
+        used = sources.get(canonical)
+        if used is None:
+            continue
+        for other in columns:
+            if other == used or normalize_header(other) not in ranked:
+                continue
+            if ranked.index(normalize_header(other)) == ranked.index(normalize_header(used)):
+                raise CRMDataError(f"{file}: columns {used!r} and {other!r} could both be {canonical}; which one "
+                                   "is meant cannot be decided: rename or remove one")
+            if log.current is not None:
+                log.current.not_used.append((f"column {other!r} as {canonical}", f"{used!r} is the closer name for "
+                                             f"{canonical}; {other!r} is kept as an extra column"))
 
 
 def _canonical_table(frame: pd.DataFrame, table: str, file: str, log: _Log) -> pd.DataFrame:
     renamed, sources = _rename(frame, table)
+    _rival_columns([str(c) for c in frame.columns], table, sources, file, log)
     return _finish(renamed, table, file, log, sources=sources)

@@ -140,6 +140,8 @@ def _read_text(path: Path, log: _Log | None = None) -> pd.DataFrame:
         raise CRMDataError(f"{file}: the file is empty (no header line, no data)")
     text, encoding, how = _decode(raw, file, log.encoding if log else None)
     text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise CRMDataError(f"{file}: the file is empty (a byte-order mark, no header line, no data)")
     if log:
         log.setting("encoding", encoding, how)
     head = text[:65536].split("\n", 2)
