@@ -12,6 +12,7 @@ table ``bench_transactions`` with ``COPY`` (timed, not compared). Then, side by 
 
 - ``rfm_summary(url, engine="sql")``: the database groups the lines, one row per customer comes back;
 - ``pd.read_sql_query`` of the lines + the pandas engine (what a user without engine="sql" does);
+- the same two ways for the customer features (``customer_features(url, engine="sql")``);
 - ``write_back`` of N result rows: PostgreSQL ``COPY``, and SQLite ``executemany`` batches.
 
 The two summaries are checked to be identical (rtol 1e-9).
@@ -39,7 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import generated, machine, print_table
 
 from crm_analysis.app.writeback import write_back
-from crm_analysis.features import rfm_summary
+from crm_analysis.core.crmdata import CRMData
+from crm_analysis.features import customer_features, rfm_summary
 
 AS_OF = "2026-01-01"
 
@@ -102,12 +104,20 @@ def main() -> None:
         start = time.perf_counter()
         engine = sa.create_engine(url)
         with engine.connect() as connection:
-            lines = pd.read_sql_query("SELECT customer_id, order_date, amount, status FROM bench_transactions",
-                                      connection)
+            lines = pd.read_sql_query("SELECT customer_id, order_id, order_date, amount, status FROM "
+                                      "bench_transactions", connection)
         read_s = time.perf_counter() - start
         in_pandas = rfm_summary(lines, as_of=AS_OF)
         pandas_s = time.perf_counter() - start
         pd.testing.assert_frame_equal(in_db, in_pandas.astype(in_db.dtypes.to_dict()), check_exact=False, rtol=1e-9)
+        start = time.perf_counter()
+        features_db = customer_features(url, engine="sql", table="bench_transactions", as_of=AS_OF)
+        features_sql_s = time.perf_counter() - start
+        start = time.perf_counter()
+        features_pd = customer_features(CRMData(transactions=lines), as_of=AS_OF, include_attributes=False)
+        features_pandas_s = read_s + time.perf_counter() - start
+        pd.testing.assert_frame_equal(features_db, features_pd.astype(features_db.dtypes.to_dict()),
+                                      check_exact=False, rtol=1e-9)
         rng = np.random.default_rng(0)
         results = pd.DataFrame({"rfm_segment": rng.choice(["champions", "loyal", "at risk", "lost"], len(in_db)),
                                 "clv": rng.gamma(2.0, 50.0, len(in_db)), "p_alive": rng.random(len(in_db))},
@@ -131,10 +141,12 @@ def main() -> None:
         [["summary in the database (engine='sql')", round(sql_s, 1), len(in_db)],
          ["read the lines into pandas", round(read_s, 1), len(lines)],
          ["read the lines + pandas summary", round(pandas_s, 1), len(lines)],
+         ["customer features in the database (engine='sql')", round(features_sql_s, 1), len(features_db)],
+         ["read the lines + pandas customer features", round(features_pandas_s, 1), len(lines)],
          [f"write-back {len(results):,} rows, PostgreSQL COPY", round(copy_s, 1), len(results)],
          [f"write-back {len(results):,} rows, SQLite executemany", round(sqlite_s, 1), len(results)]],
     )
-    print("identical summaries: yes")
+    print("identical summaries and customer features: yes")
 
 
 if __name__ == "__main__":
