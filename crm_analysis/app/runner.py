@@ -509,6 +509,7 @@ def prepare_data(data_source: str, out_dir: str | Path, show_pii: bool = False) 
         record["files"] = sorted({f["file"] for f in record["load_report"]["files"]}
                                  | set(loaded.source_files.values()))
         cleaned = clean(loaded)
+        record["load_report"] = cleaned.load_report.to_dict()  # with rows clean and quarantined per file
         record["kept"] = handoff.save_data(out_dir, data_source, loaded, cleaned) is not None
         if show_pii and cleaned.customers is not None:
             mapping = privacy.pseudonym_map(cleaned.customers["customer_id"])

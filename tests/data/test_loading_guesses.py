@@ -207,7 +207,8 @@ def test_run_json_and_the_chapters_get_the_load_report(tmp_path):
     record = prepare_data("cdnow_sample", tmp_path)
     assert json.loads(json.dumps(record))["load_report"]["files"][0]["settings"]["separator"] == {
         "value": "whitespace", "how": "detected"}
-    assert record["load_report"]["files"][0]["lines_read"] == 6_919
+    counts = {k: record["load_report"]["files"][0][k] for k in ("lines_read", "rows_clean", "rows_quarantined")}
+    assert counts == {"lines_read": 6_919, "rows_clean": 6_919, "rows_quarantined": 0}  # run.json, per file
     kept_loaded, kept_clean = handoff.load_data(tmp_path, "cdnow_sample")
     assert kept_loaded.load_report == load("cdnow_sample").load_report
     assert kept_clean.load_report == clean(load("cdnow_sample")).load_report
