@@ -19,7 +19,8 @@ The chapter-5 notebook calls these functions in order:
 7. **What to do** (管理建议): :func:`care_call_list`, :func:`manager_summary`.
 
 Modules: :mod:`.log`, :mod:`.visits`, :mod:`.standards`, :mod:`.complaints`, :mod:`.satisfaction`,
-:mod:`.recovery`, :mod:`.plots`, :mod:`.summary`. The chapter reads chapter 4's ``customer_value`` through
+:mod:`.recovery`, :mod:`.plots`, :mod:`.summary`, :mod:`.truth` (on the teaching data: the figures against the
+generator's truth, :func:`check_against_truth`). The chapter reads chapter 4's ``customer_value`` through
 :mod:`crm_analysis.core.handoff`; it imports no other chapter.
 """
 
@@ -49,6 +50,7 @@ from crm_analysis.care.standards import (
     service_times,
 )
 from crm_analysis.care.summary import care_call_list, manager_summary
+from crm_analysis.care.truth import TOPIC_MARGIN, check_against_truth, truth_sentence
 from crm_analysis.care.visits import (
     DEFAULT_PLAN_DAYS,
     PLAN_KINDS,
@@ -66,11 +68,13 @@ __all__ = [
     "PLAN_KINDS",
     "RECOVERY_GROUPS",
     "SERVICE_KINDS",
+    "TOPIC_MARGIN",
     "FoundTopics",
     "Tiers",
     "adherence_by_tier",
     "breaches",
     "care_call_list",
+    "check_against_truth",
     "compare_topics",
     "complaint_pareto",
     "complaints_of",
@@ -94,5 +98,6 @@ __all__ = [
     "satisfaction_by",
     "service_standards",
     "service_times",
+    "truth_sentence",
     "with_contact_details",
 ]

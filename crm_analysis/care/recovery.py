@@ -43,7 +43,7 @@ def recovery_frame(times: pd.DataFrame, transactions: pd.DataFrame, tiers: pd.Se
     DataFrame
         Index customer_id; ``group`` (one of :data:`RECOVERY_GROUPS`), ``tier``, ``tenure_band`` (tenure at
         the complaint: under 1 year, 1-2 years, 2+ years), ``kept`` (bool: bought within ``follow_days``),
-        ``spend_after`` (net spend in that window).
+        ``spend_after`` (net spend in that window); ``interaction_id`` of the complaint when ``times`` has it.
 
     Examples
     --------
@@ -60,7 +60,7 @@ def recovery_frame(times: pd.DataFrame, transactions: pd.DataFrame, tiers: pd.Se
     require_columns(transactions, ["customer_id", "order_date", "amount"], "table transactions")
     complaints = times[(times["kind"] == "complaint") & times["customer_id"].notna()
                        & (times["date"] <= as_of - pd.Timedelta(days=follow_days))]
-    first = complaints.sort_values("date").drop_duplicates("customer_id").set_index("customer_id")
+    first = complaints.sort_values("date", kind="stable").drop_duplicates("customer_id").set_index("customer_id")
     first.index = first.index.astype("string")
     resolved = first["is_resolved"].astype("boolean")
     hours = first["resolution_hours"] if "resolution_hours" in first else pd.Series(np.nan, index=first.index)
@@ -80,6 +80,8 @@ def recovery_frame(times: pd.DataFrame, transactions: pd.DataFrame, tiers: pd.Se
                                 labels=["under 1 year", "1-2 years", "2+ years"]).astype("string")
     out["spend_after"] = spend.reindex(out.index).fillna(0.0)
     out["kept"] = out["spend_after"].gt(0) | out.index.isin(after["customer_id"])
+    if "interaction_id" in first:  # which complaint was followed (for the check against the teaching truth)
+        out["interaction_id"] = first["interaction_id"].reindex(out.index).astype("string")
     return out
 
 

@@ -20,4 +20,4 @@ TABLE_FILES = {
     "exit_survey": "exit_survey.csv",
 }
 TRUTH_SUBDIR = "truth"
-TRUTH_FILES = {"customers": "customers.csv", "defects": "defects.csv"}
+TRUTH_FILES = {"customers": "customers.csv", "defects": "defects.csv", "interactions": "interactions.csv"}

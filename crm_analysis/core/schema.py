@@ -165,6 +165,18 @@ TRUTH_TABLES: dict[str, tuple[Field, ...]] = {
         Field("column", "string", False, "Affected column", "phone"),
         Field("detail", "string", False, "Extra detail, e.g. the original of a duplicate", "C000012"),
     ),
+    "interactions": (
+        Field("interaction_id", "string", True, "The inquiry or complaint (interactions.interaction_id)", "I000000042"),
+        Field("response_hours", "float", False, "True hours from the start of the contact's day to the first "
+              "response", "9.25"),
+        Field("resolution_hours", "float", False, "True hours from the start of the contact's day to the "
+              "resolution (resolved complaints only)", "41.5"),
+        Field("true_topic", "string", False, "Topic the complaint's text was written about (it differs from "
+              "the recorded topic for about 10 % of complaints)", "delivery"),
+        Field("kept_effect_180d", "float", False, "Complaints: change in the probability of a completed "
+              "purchase within 180 days after the complaint caused by it staying unresolved (0 if resolved; "
+              "resolution time has no effect)", "-0.31"),
+    ),
 }
 
 TABLE_NAMES = tuple(TABLES)

@@ -9,9 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import crm_analysis
 from crm_analysis.core import paths
 from crm_analysis.core.schema import REASON_CATEGORIES, contract
 from crm_analysis.data import synth
+from crm_analysis.data.synth.defects import _Counters
+from crm_analysis.data.synth.generator import _chunk, _period
 
 END = pd.Timestamp("2025-12-31")
 SEED = 123
@@ -113,7 +116,7 @@ def test_committed_teaching_data_is_reproduced_byte_for_byte(tmp_path):
     committed = paths.TEACHING_DIR
     synth.generate_to_dir(tmp_path, n_customers=5000, seed=synth.DEFAULT_SEED)
     names = _files(tmp_path)
-    assert names == _files(committed) and len(names) == 6
+    assert names == _files(committed) and len(names) == 7  # 4 tables, 3 truth files
     for name in names:
         assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), name
 
@@ -142,7 +145,7 @@ def test_write_dataset_equals_generate_to_dir(tmp_path):
     synth.write_dataset(synth.generate(400, seed=9), tmp_path / "a")
     synth.generate_to_dir(tmp_path / "b", n_customers=400, seed=9)
     names = _files(tmp_path / "a")
-    assert names == _files(tmp_path / "b") and len(names) == 6
+    assert names == _files(tmp_path / "b") and len(names) == 7
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
@@ -333,3 +336,90 @@ def test_observed_defect_rates_follow_the_channels(data):
     share = pd.Series(flagged, index=c.index).groupby(c["acquisition_channel"]).mean()
     assert share["purchased_list"] > 2 * share["store_visit"]
     assert share["trade_show"] > share["referral"]
+
+
+# --------------------------------------------------------------------------- the service log (issue 19)
+
+
+def test_new_streams_leave_every_older_column_as_it_was():
+    """The care columns and blank statuses come from their own streams: other streams, same older columns."""
+    t0, end_day, rise_day = _period("2023-01-01", "2025-12-31")
+    runs = []
+    for extra_seed in (1, 2):
+        extra = (np.random.default_rng([extra_seed, 19]), np.random.default_rng([extra_seed, 14]))
+        runs.append(_chunk(np.random.default_rng(5), 300, t0, end_day, rise_day, _Counters(), extra))
+    a, b = runs
+    old = ["interaction_id", "customer_id", "date", "kind", "topic", "satisfaction", "resolved"]
+    pd.testing.assert_frame_equal(a.tables["interactions"][old], b.tables["interactions"][old])
+    pd.testing.assert_frame_equal(a.tables["customers"], b.tables["customers"])
+    pd.testing.assert_frame_equal(a.tables["exit_survey"], b.tables["exit_survey"])
+    pd.testing.assert_frame_equal(a.truth_customers, b.truth_customers)
+    tx_a, tx_b = a.tables["transactions"], b.tables["transactions"]
+    pd.testing.assert_frame_equal(tx_a.drop(columns="status"), tx_b.drop(columns="status"))
+    both = tx_a["status"].notna() & tx_b["status"].notna()
+    assert (tx_a.loc[both, "status"] == tx_b.loc[both, "status"]).all()
+    assert not a.tables["interactions"]["text"].equals(b.tables["interactions"]["text"])
+
+
+def test_service_times_in_the_log_are_the_truths(data):
+    log = data.interactions.set_index("interaction_id")
+    truth = data.truth.interactions.set_index("interaction_id")
+    service = log[log["kind"].isin(["inquiry", "complaint"])]
+    assert set(truth.index) == set(service.index)
+    hours = (service["responded_at"] - service["date"]).dt.total_seconds() / 3600
+    assert hours.to_numpy() == pytest.approx(truth.loc[service.index, "response_hours"].to_numpy(), abs=1e-9)
+    solved = (service["resolved_at"] - service["date"]).dt.total_seconds() / 3600
+    assert np.allclose(solved, truth.loc[service.index, "resolution_hours"], atol=1e-9, equal_nan=True)
+    # Only resolved complaints have a resolution time, always after the first response; other kinds no times.
+    complaint = service["kind"] == "complaint"
+    assert (service["resolved_at"].notna() == (complaint & service["resolved"].fillna(False))).all()
+    assert (service["resolved_at"].dropna() >= service.loc[service["resolved_at"].notna(), "responded_at"]).all()
+    others = log[~log["kind"].isin(["inquiry", "complaint"])]
+    assert others[["responded_at", "resolved_at", "agent"]].isna().all().all() and others["channel"].notna().all()
+    assert set(others.loc[others["kind"] == "visit", "channel"]) == {"in_person"}
+    assert service["agent"].notna().all() and service["channel"].notna().all()
+
+
+def test_complaint_texts_speak_of_their_true_topic_in_both_languages(data):
+    log = data.interactions.set_index("interaction_id")
+    truth = data.truth.interactions.set_index("interaction_id")
+    texts = log.loc[log["text"].notna(), ["kind", "topic", "text"]].join(truth["true_topic"])
+    assert (texts["kind"] == "complaint").all() and texts["true_topic"].notna().all()
+    assert 0.75 < len(texts) / (log["kind"] == "complaint").sum() < 0.95
+    chinese = texts["text"].str.contains(r"[\u4e00-\u9fff]")
+    assert 0.4 < chinese.mean() < 0.7
+    slips = (texts["topic"] != texts["true_topic"]).mean()  # the recorded topic is wrong now and then
+    assert 0.05 < slips < 0.15
+    delivery = texts.loc[texts["true_topic"] == "delivery", "text"]
+    assert delivery.str.contains("快递|物流|包裹|配送|发货|deliver|parcel|courier|ship", regex=True).all()
+    assert not texts["text"].str.contains(r"@|\d{11}", regex=True).any()  # no contact details in the text
+
+
+def test_recovery_truth_unresolved_complaints_lose_purchases_and_time_does_not(data):
+    log = data.interactions.set_index("interaction_id")
+    truth = data.truth.interactions.set_index("interaction_id")
+    complaints = log[log["kind"] == "complaint"].join(truth["kept_effect_180d"])
+    unresolved = complaints["resolved"].eq(False)
+    assert (complaints.loc[~unresolved, "kept_effect_180d"] == 0).all()
+    effect = complaints.loc[unresolved, "kept_effect_180d"]
+    assert (effect < 0).all() and (effect > -0.55).all()
+    assert -0.45 < effect.mean() < -0.1
+    assert truth.loc[log.index[log["kind"] == "inquiry"], "kept_effect_180d"].isna().all()
+
+
+def test_a_few_transaction_lines_have_no_status_and_their_sign_tells_what_they_are(data):
+    t = data.transactions
+    blank = t["status"].isna()
+    assert 0.015 < blank.mean() < 0.035
+    defects = data.truth.defects.query("table == 'transactions'")
+    assert not t.index[blank].isin(defects["source_row"]).any()
+    assert not (blank & t.duplicated(keep=False)).any()  # both copies of a line imported twice keep theirs
+    committed = pd.read_csv(paths.TEACHING_DIR / "transactions.csv", dtype=str, keep_default_na=False)
+    assert 0.015 < (committed["status"] == "").mean() < 0.035
+
+
+def test_teaching_truth_is_loaded_with_the_data():
+    loaded = crm_analysis.load(paths.TEACHING_DIR)
+    truth = loaded.truth.interactions
+    assert truth is not None and truth["response_hours"].dtype == "float64"
+    assert len(truth) == loaded.interactions["kind"].isin(["inquiry", "complaint"]).sum()

@@ -94,6 +94,9 @@ def test_alone_in_chinese_it_says_where_the_tiers_come_from(alone_run):
     assert "ABC" in text and "本章单独运行" in text
     assert "Tier A customers" not in text and "级客户按计划" in text
     assert (out / "tables" / "care_visit_plan.csv").is_file()
+    checks = pd.read_csv(out / "tables" / "care_truth_checks.csv")  # the generator's truth, recovered
+    assert len(checks) == 7 and checks["holds"].all()
+    assert "已与生成器的真实情况核对：7 项检查中 7 项成立。" in text
     funnel = pd.read_csv(out / "tables" / "care_loyalty_funnel.csv")  # moved here from chapter 4
     assert funnel["stage"].tolist() == ["customers", "rated", "satisfied", "repeat buyer", "recommender"]
     assert funnel["customers"].is_monotonic_decreasing and funnel["customers"].iloc[-1] > 0
@@ -119,3 +122,6 @@ def test_cfpb_sample_runs_the_log_sections_and_keeps_the_registers_timely_share(
     text = _outputs_text(nb)
     assert "section 2 is skipped" in text and "XXXX" not in topics.to_csv()
     assert not (tmp_path / "tables" / "care_visit_plan.csv").exists()
+    # A log alone: the analysis date is the day after its last contact, said in words (not today's date).
+    as_of = (pd.to_datetime(raw["Date received"], format="mixed").max() + pd.Timedelta(days=1)).date()
+    assert f"Analysis date (as of): {as_of}, the day after the last dated event in the data." in text

@@ -121,6 +121,12 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "topic": ["subject", "主题", "事由"],
         "satisfaction": ["satisfactionscore", "csat", "rating", "满意度", "满意度评分", "评分"],
         "resolved": ["isresolved", "是否解决", "已解决"],
+        "channel": ["contactchannel", "渠道", "联系渠道"],
+        "responded_at": ["firstresponseat", "firstresponsetime", "首次响应时间", "响应时间"],
+        "resolved_at": ["resolvedtime", "resolutiontime", "解决时间"],
+        "agent": ["handledby", "处理人", "负责人"],
+        "text": ["description", "内容", "描述"],
+        "timely_response": ["timely", "是否及时"],
     },
     "exit_survey": {
         "customer_id": _ID_ALIASES,

@@ -57,6 +57,8 @@ def _typed_truth(raw: pd.DataFrame, name: str) -> pd.DataFrame:
             typed[f.name] = parse_bools(values) if text else values.astype("boolean")
         elif f.kind == "int":
             typed[f.name] = (parse_numbers(values) if text else values).astype("Int64")
+        elif f.kind == "float":
+            typed[f.name] = (parse_numbers(values) if text else values).astype("float64")
         else:
             typed[f.name] = values.astype("string")
     extras = {c: raw[c].astype("string") for c in raw.columns if c not in typed}
@@ -66,16 +68,18 @@ def _typed_truth(raw: pd.DataFrame, name: str) -> pd.DataFrame:
 def _read_truth(folder: Path) -> Truth | None:
     truth_dir = folder / paths.TRUTH_SUBDIR
     files = {name: _truth_file(truth_dir, csv_name) for name, csv_name in paths.TRUTH_FILES.items()}
-    if any(file is None for file in files.values()):
+    if files["customers"] is None or files["defects"] is None:  # truth/interactions is optional (issue 19)
         return None
     frames = {}
     for name, file in files.items():
+        if file is None:
+            continue
         if file.suffix == ".parquet":
             raw = pd.read_parquet(file)
         else:
             raw = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
         frames[name] = _typed_truth(raw, name)
-    return Truth(customers=frames["customers"], defects=frames["defects"])
+    return Truth(customers=frames["customers"], defects=frames["defects"], interactions=frames.get("interactions"))
 
 
 def _load_folder(folder: Path, log: _Log, label: str | None = None) -> CRMData:

@@ -173,6 +173,7 @@ def _interactions(
             pd.DataFrame(
                 {
                     "cust": orders.cust[mask],
+                    "order": np.flatnonzero(mask),  # the order the contact follows from (for the care truth)
                     "day": day[mask],
                     "kind": kind,
                     "topic": np.asarray(topic, dtype=object)[mask],

@@ -57,6 +57,7 @@ class _Chunk:
     tables: dict[str, pd.DataFrame]
     truth_customers: pd.DataFrame
     defects: pd.DataFrame
+    truth_interactions: pd.DataFrame
 
 
 def _defect_rows(table: str, record_id, source_row, defect: str, column: str, detail=None) -> pd.DataFrame:

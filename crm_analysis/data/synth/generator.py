@@ -12,6 +12,7 @@ from crm_analysis.core.crmdata import CRMData, Truth
 from crm_analysis.core.paths import TABLE_FILES
 from crm_analysis.core.schema import REASON_CATEGORIES, TABLES
 from crm_analysis.data.synth.activity import _exit_survey, _interactions, _Orders, _simulate, _transactions
+from crm_analysis.data.synth.care import care_columns
 from crm_analysis.data.synth.defects import (
     _Chunk,
     _Counters,
@@ -26,9 +27,15 @@ from crm_analysis.data.synth.people import _days_to_dates, _draw_people, _ids, _
 
 
 def _chunk(
-    rng: np.random.Generator, n: int, start: pd.Timestamp, end_day: int, rise_day: int, counters: _Counters
+    rng: np.random.Generator, n: int, start: pd.Timestamp, end_day: int, rise_day: int, counters: _Counters,
+    extra: tuple[np.random.Generator, np.random.Generator] | None = None,
 ) -> _Chunk:
-    """Simulate ``n`` customers (plus a few deleted ones and duplicates) and build all their tables."""
+    """Simulate ``n`` customers (plus a few deleted ones and duplicates) and build all their tables.
+
+    ``extra`` holds the chunk's own streams of the columns added later (the care columns of the
+    interactions, the blank statuses of the transactions), so that every older column stays as it was.
+    """
+    extra = extra or (np.random.default_rng([0, 19]), np.random.default_rng([0, 14]))
     n_deleted = int(rng.binomial(n, _ORPHAN_P))
     total = n + n_deleted
     people = _draw_people(rng, total, end_day)
@@ -80,6 +87,7 @@ def _chunk(
     lines = _transactions(rng, people, orders, person_ids, start, end_day, rise_day, counters)
     transactions, tx_defects = _inject_transaction_defects(rng, lines, deleted, counters.rows["transactions"] + 2)
     transactions = transactions[[f.name for f in TABLES["transactions"]]]
+    transactions = _blank_statuses(extra[1], transactions, tx_defects)
 
     churned = ~np.isnan(churn_day) & (churn_day <= end_day)
     inter = _interactions(rng, people, orders, ~deleted, np.where(churned, churn_day, np.nan), end_day, rise_day)
@@ -96,6 +104,9 @@ def _chunk(
             "resolved": inter["resolved"].to_numpy(dtype=object),
         }
     )
+    care, truth_interactions = care_columns(extra[0], interactions.assign(order=inter["order"].to_numpy()),
+                                            orders, people, rise_day)
+    interactions = pd.concat([interactions, care], axis=1)
     counters.interaction += len(inter)
     interactions.index = pd.RangeIndex(len(interactions)) + counters.rows["interactions"] + 2
 
@@ -133,8 +144,28 @@ def _chunk(
         counters.rows[name] += len(table)
     defects = pd.concat([cust_defects, tx_defects], ignore_index=True)
     defects["column"] = defects["column"].replace("", None)
-    return _Chunk(tables, _typed(truth_customers, "customers", truth=True), _typed(defects, "defects", truth=True))
+    return _Chunk(tables, _typed(truth_customers, "customers", truth=True), _typed(defects, "defects", truth=True),
+                  _typed(truth_interactions, "interactions", truth=True))
 
+
+def _blank_statuses(rng: np.random.Generator, transactions: pd.DataFrame, defects: pd.DataFrame) -> pd.DataFrame:
+    """Leave the status cell blank on :data:`_BLANK_STATUS_P` of the clean completed and returned lines (an
+    export that drops it now and then, issue 14): the sign of the amount still tells a purchase from a return.
+
+    Lines with an injected defect and both copies of a line imported twice keep their status, so every
+    injected defect stays as it was; cancelled lines keep theirs (the sign cannot tell them).
+    """
+    status, amount = transactions["status"], transactions["amount"]
+    eligible = (((status == "completed") & (amount > 0)) | ((status == "returned") & (amount < 0))).to_numpy(
+        dtype=bool, copy=True)
+    eligible &= ~transactions.index.isin(defects.loc[defects["table"] == "transactions", "source_row"])
+    eligible &= ~transactions.duplicated(keep=False).to_numpy(dtype=bool)
+    blank = eligible & (rng.random(len(transactions)) < _BLANK_STATUS_P)
+    return transactions.assign(status=status.mask(blank))
+
+
+#: Share of the clean completed and returned transaction lines left without a status (issue 14).
+_BLANK_STATUS_P = 0.025
 
 _CARD_COLUMNS = (
     "customer_id", "name", "gender", "birth_date", "phone", "email", "city", "region", "customer_type",
@@ -164,8 +195,9 @@ def _chunks(n_customers: int, seed: int, chunk_size: int, start: str, end: str):
     t0, end_day, rise_day = _period(start, end)
     sizes = [min(chunk_size, n_customers - i) for i in range(0, n_customers, chunk_size)]
     counters = _Counters()
-    for child, size in zip(np.random.SeedSequence(seed).spawn(len(sizes)), sizes, strict=True):
-        yield _chunk(np.random.default_rng(child), size, t0, end_day, rise_day, counters)
+    for i, (child, size) in enumerate(zip(np.random.SeedSequence(seed).spawn(len(sizes)), sizes, strict=True)):
+        extra = (np.random.default_rng([seed, 19, i]), np.random.default_rng([seed, 14, i]))
+        yield _chunk(np.random.default_rng(child), size, t0, end_day, rise_day, counters, extra)
 
 
 def _source(seed: int) -> str:
@@ -215,5 +247,6 @@ def generate(
     truth = Truth(
         customers=pd.concat([c.truth_customers for c in chunks], ignore_index=True),
         defects=pd.concat([c.defects for c in chunks], ignore_index=True),
+        interactions=pd.concat([c.truth_interactions for c in chunks], ignore_index=True),
     )
     return CRMData(**tables, truth=truth, source=_source(seed))

@@ -18,6 +18,12 @@ from crm_analysis.data.synth.generator import _chunks
 from crm_analysis.data.synth.parameters import _CHUNK_SIZE, DEFAULT_SEED
 
 
+def _date_text(column: pd.Series) -> pd.Series:
+    """ISO dates as text, with the time to the minute when the column has times of day (``responded_at``)."""
+    timed = (column.dropna() != column.dropna().dt.normalize()).any()
+    return column.dt.strftime("%Y-%m-%d %H:%M" if timed else "%Y-%m-%d")
+
+
 class _Sink:
     """Appends table chunks to CSV or Parquet files, or to the tables of one SQLite database."""
 
@@ -46,7 +52,7 @@ class _Sink:
         if self.db is not None:
             kind, name = key.split("/")
             # ISO dates as text, as in the CSV files (SQLite has no date type).
-            text = frame.apply(lambda c: c.dt.strftime("%Y-%m-%d") if pd.api.types.is_datetime64_any_dtype(c) else c)
+            text = frame.apply(lambda c: _date_text(c) if pd.api.types.is_datetime64_any_dtype(c) else c)
             text.to_sql(name if kind == "tables" else f"truth_{name}", self.db, if_exists="append",
                         index=kind == "tables", index_label="source_row")
             self.started.add(key)
@@ -54,6 +60,9 @@ class _Sink:
         path = self.path(key)
         if self.fmt == "csv":
             mode = "a" if key in self.started else "w"
+            timed = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])
+                     and (frame[c].dropna() != frame[c].dropna().dt.normalize()).any()]
+            frame = frame.assign(**{c: _date_text(frame[c]) for c in timed})
             with open(path, mode, encoding="utf-8", newline="") as handle:
                 frame.to_csv(handle, header=mode == "w", index=False, date_format="%Y-%m-%d", lineterminator="\n")
         else:
@@ -68,11 +77,13 @@ class _Sink:
             self.writers[key].write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
         self.started.add(key)
 
-    def write_data(self, tables: dict[str, pd.DataFrame], truth_customers, defects) -> None:
+    def write_data(self, tables: dict[str, pd.DataFrame], truth_customers, defects, truth_interactions=None) -> None:
         for name, table in tables.items():
             self.write(f"tables/{name}", table)
         self.write("truth/customers", truth_customers)
         self.write("truth/defects", defects)
+        if truth_interactions is not None:
+            self.write("truth/interactions", truth_interactions)
 
     def close(self) -> None:
         for writer in self.writers.values():
@@ -128,7 +139,7 @@ def write_dataset(data: CRMData, out_dir: str | Path, *, fmt: str = "csv") -> Pa
         raise ValueError("write_dataset needs a generated dataset with truth (data.truth is None)")
     sink = _Sink(out_dir, fmt)
     try:
-        sink.write_data(data.tables(), data.truth.customers, data.truth.defects)
+        sink.write_data(data.tables(), data.truth.customers, data.truth.defects, data.truth.interactions)
     finally:
         sink.close()
     return Path(out_dir)
@@ -190,7 +201,7 @@ def generate_to_dir(
         bar = tqdm(total=n_customers, unit="customers", desc="generating")
     try:
         for chunk in chunks:
-            sink.write_data(chunk.tables, chunk.truth_customers, chunk.defects)
+            sink.write_data(chunk.tables, chunk.truth_customers, chunk.defects, chunk.truth_interactions)
             if bar is not None:
                 bar.update(len(chunk.truth_customers))
     finally:
