@@ -70,3 +70,45 @@ def test_telco_samples(name, fmt, survey):
         assert len(data.exit_survey) == int(data.customers["churned"].sum())
     cleaned = clean(data)
     assert row_accounting(cleaned)["rows_clean"].iloc[0] == 300
+
+
+_TEXT = [("encoding", "utf-8", "detected"), ("separator", ",", "detected")]
+
+
+@pytest.mark.parametrize(
+    ("name", "counts", "settings"),
+    [
+        ("cdnow/CDNOW_master.txt", (69_659, 69_659, 0),
+         [("encoding", "utf-8", "detected"), ("separator", "whitespace", "detected"),
+          ("decimal mark (amount)", ".", "detected")]),
+        ("cdnow/CDNOW_sample.txt", (6_919, 6_919, 0),
+         [("encoding", "utf-8", "detected"), ("separator", "whitespace", "detected"),
+          ("decimal mark (amount)", ".", "detected")]),
+        ("samples/online_retail_sample.xlsx", (2_000, 1_431, 569), []),  # typed cells: nothing to decide
+        ("samples/telco_churn_sample.csv", (300, 300, 0),
+         [*_TEXT, ("decimal mark (monthly_charges)", ".", "detected"),
+          ("decimal mark (total_charges)", ".", "detected")]),
+        ("samples/telco_churn_extended_sample.xlsx", (300, 300, 0), []),
+        ("samples/telco_churn_status_sample.csv", (300, 300, 0), _TEXT),
+        ("cfpb-consumer-complaints-sample/complaints_sample.csv", (6_623, 6_623, 0), _TEXT),
+    ],
+)
+def test_load_report_of_each_real_file_and_strict_loads_it(name, counts, settings):
+    """The load report as checked by hand: no guess (strict=True loads it), every line of the file accounted for."""
+    cleaned = clean(load(SHARED / name, strict=True))
+    report = cleaned.load_report
+    assert report.guesses() == []
+    assert [tuple(r) for r in report.frame()[["setting", "value", "how"]].values.tolist()] == settings
+    (entry,) = report.files
+    assert (entry.lines_read, entry.rows_clean, entry.rows_quarantined) == counts
+    assert entry.lines_read == entry.rows_clean + entry.rows_quarantined
+
+
+@pytest.mark.slow
+def test_online_retail_load_report_per_file_and_strict():
+    cleaned = clean(load(SHARED / "uci-online-retail" / "online_retail.csv.gz", strict=True))
+    (entry,) = cleaned.load_report.files
+    assert (entry.table, entry.lines_read, entry.rows_clean, entry.rows_quarantined) == (
+        "transactions", 541_909, 401_604, 140_305)
+    assert [tuple(r) for r in cleaned.load_report.frame()[["setting", "value", "how"]].values.tolist()] == [
+        *_TEXT, ("decimal mark (unit_price)", ".", "detected")]
