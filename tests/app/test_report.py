@@ -6,6 +6,7 @@ import pandas as pd
 
 from crm_analysis.app import report
 from crm_analysis.core import handoff, i18n
+from crm_analysis.data import privacy
 from crm_analysis.data.cleaning import clean
 
 
@@ -39,3 +40,17 @@ def test_prepare_reads_the_tables_kept_for_the_run_and_loads_itself_otherwise(tm
 def test_the_data_note_is_in_the_catalogue():
     assert i18n._(report.SHARED_DATA_NOTE, "zh") != report.SHARED_DATA_NOTE
     assert i18n._(report.OWN_DATA_NOTE, "zh") != report.OWN_DATA_NOTE
+
+
+def test_save_table_follows_the_runs_show_pii_unless_told(tmp_path, monkeypatch):
+    """`-p show_pii True` reaches the saved tables through the one setting the runner gives its kernels."""
+    monkeypatch.setenv(privacy.PSEUDONYM_KEY_ENV, "k")
+    frame = pd.DataFrame({"customer_id": ["13812345678"], "note": ["mail li@example.com"]})
+
+    def saved(env, **kwargs):
+        monkeypatch.setenv(privacy.SHOW_PII_ENV, env)
+        return pd.read_csv(report.save_table(frame, "t", tmp_path, **kwargs), dtype=str).iloc[0].tolist()
+
+    assert saved("1") == ["13812345678", "mail li@example.com"]
+    assert saved("0") == [privacy.pseudonym_map(["13812345678"], key="k")["pseudonym"][0], "mail l***@example.com"]
+    assert saved("1", show_pii=False)[0].startswith("c_") and saved("0", show_pii=True)[0] == "13812345678"

@@ -257,3 +257,24 @@ def test_defuse_formulas_prefixes_every_formula_start(cell: str) -> None:
     assert out.iloc[0, 0] == "'" + cell and out.iloc[1, 0] == "C1"
     assert out.columns[0] == "'" + cell and out.index[0] == "'" + cell
     assert out["amount"].tolist() == [-1.5, 2.0]
+
+
+def test_the_pseudonym_mapping_undoes_exactly_the_pseudonyms_of_the_tables() -> None:
+    ids = ["13812345678", "C7", "13900001111", "13812345678", None]
+    mapping = _privacy.pseudonym_map(ids, key="k")
+    masked = _privacy.mask_frame(pd.DataFrame({"customer_id": ids[:3]}), key="k")
+    # every key of a phone-keyed table is replaced (joins keep working), and the mapping has each once
+    assert dict(zip(mapping["customer_id"], mapping["pseudonym"], strict=True)) == dict(
+        zip(ids[:3], masked["customer_id"], strict=True))
+    assert _privacy.pseudonym_map(["C1", "C2"], key="k").empty  # nothing to undo: keys kept as they are
+
+
+@pytest.mark.parametrize(("env", "given", "expected"), [(None, None, False), ("1", None, True), ("0", None, False),
+                                                        ("yes", None, False), ("1", False, False), (None, True, True)])
+def test_show_pii_follows_the_runs_setting_unless_given(env: str | None, given: bool | None, expected: bool,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    if env is None:
+        monkeypatch.delenv(_privacy.SHOW_PII_ENV, raising=False)
+    else:
+        monkeypatch.setenv(_privacy.SHOW_PII_ENV, env)
+    assert _privacy.show_pii_setting(given) is expected
