@@ -112,3 +112,10 @@ def test_online_retail_load_report_per_file_and_strict():
         "transactions", 541_909, 401_604, 140_305)
     assert [tuple(r) for r in cleaned.load_report.frame()[["setting", "value", "how"]].values.tolist()] == [
         *_TEXT, ("decimal mark (unit_price)", ".", "detected")]
+
+
+def test_columns_not_used_are_listed_with_the_reason():
+    report = load(SHARED / "cfpb-consumer-complaints-sample" / "complaints_sample.csv").load_report
+    assert report.files[0].not_used == [
+        ("column 'ZIP code'", "a consumer's postal code: personal data no chapter uses")]
+    assert "not used: a consumer's postal code" in report.files_frame()["notes"].iloc[-1]

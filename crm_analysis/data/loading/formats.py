@@ -320,6 +320,9 @@ def _from_cfpb(frame: pd.DataFrame, file: str, log: _Log) -> dict[str, pd.DataFr
     for source in frame.columns:
         if source not in used and normalize_header(source) != "zipcode":
             out[snake_case(source).rstrip("_")] = frame[source]
+        elif normalize_header(source) == "zipcode" and log.current is not None:
+            log.current.not_used.append((f"column {source!r}",
+                                         "a consumer's postal code: personal data no chapter uses"))
     if "datesenttocompany" in col:
         out = out.drop(columns=[snake_case(col["datesenttocompany"]).rstrip("_")], errors="ignore")
         out["sent_to_company"] = frame[col["datesenttocompany"]]
