@@ -250,8 +250,9 @@ def rows_sha256(load_report: Mapping[str, Any] | None) -> str | None:
     every row's values (:func:`pandas.util.hash_pandas_object` of the rows as read, before typing and
     cleaning, in the order of the row numbers) as the load report setting :data:`ROWS_SHA256`. The
     source's hash combines them, sorted by canonical table name, so the same rows give the same hash
-    whatever database, URL or mapping holds them, and a changed, added or removed row changes it
-    (what ``run.json``'s ``data_sha256`` holds for ``--data <url>``; for files it is the files' bytes).
+    whatever URL or table names hold them (values as the database returns them: a number kept as text hashes
+    differently), and a changed, added or removed row changes it (what ``run.json``'s ``data_sha256`` holds
+    for ``--data <url>``; for files it is the files' bytes).
 
     Parameters
     ----------

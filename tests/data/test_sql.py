@@ -13,7 +13,7 @@ from crm_analysis.core import paths
 from crm_analysis.core.errors import CRMDataError
 from crm_analysis.data import synth
 from crm_analysis.data.loading import load
-from crm_analysis.data.sql import is_sql_url, load_sql, mask_url, read_mapping
+from crm_analysis.data.sql import is_sql_url, load_sql, mask_url, read_mapping, rows_sha256
 
 TABLES = ("customers", "transactions", "interactions", "exit_survey")
 
@@ -160,3 +160,23 @@ def test_an_unreachable_server_is_named_without_its_password(tmp_path) -> None:
 ])
 def test_mask_url(url: str, shown: str) -> None:
     assert mask_url(url) == shown and is_sql_url(url)
+
+
+def test_the_data_hash_of_a_database_is_that_of_its_rows(small_db, tmp_path) -> None:
+    mapping = {"transactions": {"table": "orders", "columns": {"order_id": "id", "customer_id": "member",
+                                                               "order_date": "paid_on", "amount": "金额"}}}
+    digest = rows_sha256(load_sql(small_db, mapping=mapping).load_report.to_dict())
+    assert len(digest) == 64 and digest == rows_sha256(load_sql(small_db, mapping=mapping).load_report.to_dict())
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(Path(small_db.removeprefix("sqlite:///")).read_bytes())
+    with sqlite3.connect(copy) as db:  # the same rows under another table name, in another file
+        db.execute("ALTER TABLE orders RENAME TO bestellungen")
+    moved = {"transactions": {**mapping["transactions"], "table": "bestellungen"}}
+    assert rows_sha256(load_sql(f"sqlite:///{copy}", mapping=moved).load_report.to_dict()) == digest
+    for change in ("UPDATE bestellungen SET 金额 = '7.01' WHERE id = 4", "DELETE FROM bestellungen WHERE id = 1",
+                   "INSERT INTO bestellungen VALUES (5, 'M3', '2024-04-01', '1', NULL)"):
+        with sqlite3.connect(copy) as db:
+            db.execute(change)
+        changed = rows_sha256(load_sql(f"sqlite:///{copy}", mapping=moved).load_report.to_dict())
+        assert changed != digest, change
+        digest = changed
