@@ -423,3 +423,30 @@ def test_teaching_truth_is_loaded_with_the_data():
     truth = loaded.truth.interactions
     assert truth is not None and truth["response_hours"].dtype == "float64"
     assert len(truth) == loaded.interactions["kind"].isin(["inquiry", "complaint"]).sum()
+
+
+def test_a_folder_without_the_interactions_truth_still_has_its_other_truth(tmp_path):
+    """Data generated before issue 19 (no truth/interactions.csv, no care columns) loads as before."""
+    folder = synth.write_dataset(synth.generate(200, seed=3), tmp_path / "old")
+    (folder / "truth" / "interactions.csv").unlink()
+    log = pd.read_csv(folder / "interactions.csv", dtype=str, keep_default_na=False)
+    log.drop(columns=["channel", "responded_at", "resolved_at", "agent", "text"]).to_csv(
+        folder / "interactions.csv", index=False)
+    loaded = crm_analysis.load(folder)
+    assert loaded.truth is not None and loaded.truth.interactions is None and len(loaded.truth.customers) == 200
+    assert loaded.interactions["responded_at"].isna().all() and "channel_2" not in loaded.interactions
+
+
+def test_a_service_log_with_chinese_headers_maps_onto_the_new_columns(tmp_path):
+    folder = tmp_path / "log"
+    folder.mkdir()
+    (folder / "customers.csv").write_text("客户编号\nC1\nC2\n", encoding="utf-8")
+    (folder / "interactions.csv").write_text(
+        "工单号,客户编号,日期,类型,渠道,首次响应时间,解决时间,处理人,内容\n"
+        "T1,C1,2024-05-02,complaint,phone,2024-05-02 14:10,2024-05-04 11:00,张三,快递一周还没到\n"
+        "T2,C2,2024-05-03,inquiry,wechat,,,李四,发票怎么开\n", encoding="utf-8")
+    log = crm_analysis.load(folder).interactions
+    assert {"channel", "responded_at", "resolved_at", "agent", "text"} <= set(log.columns)
+    assert not any(c.endswith("_2") for c in log.columns)
+    assert log["responded_at"].iloc[0] == pd.Timestamp("2024-05-02 14:10") and pd.isna(log["resolved_at"].iloc[1])
+    assert log["text"].tolist() == ["快递一周还没到", "发票怎么开"]
