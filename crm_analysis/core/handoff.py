@@ -118,11 +118,10 @@ def private_dir(run_dir: str | Path) -> Path:
 
     Examples
     --------
-    >>> private_dir("reports/20250301-093000").as_posix()
-    'reports/.20250301-093000.private'
+    >>> private_dir("reports/20250301-093000").name, private_dir("reports/run").parent.name
+    ('.20250301-093000.private', 'reports')
     """
-    run_dir = Path(run_dir)
-    return run_dir.parent / f".{run_dir.name}{PRIVATE_SUFFIX}"
+    return Path(run_dir).parent / f".{Path(run_dir).name}{PRIVATE_SUFFIX}"
 
 
 def _root(run_dir: str | Path) -> Path:
