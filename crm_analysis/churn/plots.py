@@ -16,6 +16,7 @@ from sklearn.calibration import calibration_curve
 
 from crm_analysis.churn.drivers import ChurnModels, gains_table
 from crm_analysis.churn.labels import InactivityWindow
+from crm_analysis.core.plotting import annotate_cells, compact_axis, overflow_label
 from crm_analysis.core.threads import single_threaded
 
 
@@ -41,7 +42,12 @@ def plot_interpurchase_times(window: InactivityWindow, ax: Axes | None = None) -
     if len(gaps):
         upper = max(float(np.quantile(gaps, 0.99)), window.days * 1.2)
         ax.hist(gaps.clip(upper=upper), bins=50, color="#4C72B0")
+        beyond = int((gaps > upper).sum())
+        if beyond:  # the last bin holds every longer gap: say so instead of silently
+            ax.annotate(f"{overflow_label(upper, 'days')}: {beyond:,}", (upper, 0), xytext=(0, 12),
+                        textcoords="offset points", ha="right", fontsize=8, color="#4C72B0")
     ax.axvline(window.days, color="#C44E52", linestyle="--", label=f"window = {window.days} days")
+    compact_axis(ax.yaxis)
     ax.set_xlabel("days between purchases (购买间隔天数)")
     ax.set_ylabel("repeat purchases")
     ax.set_title("Inter-purchase times and the inactivity window (流失判定窗口)")
@@ -66,9 +72,8 @@ def plot_confusion(matrix: pd.DataFrame, title: str = "Text classifier vs stated
     image = ax.imshow(values, cmap="Blues")
     ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=45, ha="right")
     ax.set_yticks(range(matrix.shape[0]), matrix.index)
-    for i, j in np.ndindex(values.shape):
-        ax.text(j, i, int(values[i, j]), ha="center", va="center",
-                color="white" if values[i, j] > values.max() / 2 else "black")
+    ax.grid(False)
+    annotate_cells(ax, image, [[f"{int(v):,}" for v in row] for row in values])
     ax.set_xlabel(matrix.columns.name or "predicted")
     ax.set_ylabel(matrix.index.name or "stated")
     ax.set_title(title)
@@ -91,6 +96,7 @@ def plot_pareto(pareto: pd.DataFrame, title: str = "Churn reasons (流失原因�
     fig, ax, own = _canvas(ax, (7, 3.8))
     ax.bar(pareto["reason_category"], pareto["customers"], color="#4C72B0")
     ax.set_ylabel("lost customers")
+    compact_axis(ax.yaxis)
     ax.tick_params(axis="x", rotation=30)
     twin = ax.twinx()
     twin.plot(pareto["reason_category"], pareto["cumulative_share"], color="#C44E52", marker="o")
@@ -202,8 +208,8 @@ def plot_waterfall(table: pd.DataFrame, title: str = "Revenue bridge (收入桥)
     >>> len(plot_waterfall(t).axes[0].patches)
     4
     """
-    fig, ax, own = _canvas(ax, (8, 4))
-    level = 0.0
+    fig, ax, own = _canvas(ax, (8, 4.5))
+    level, span = 0.0, float(np.nanmax(np.abs(table["amount"]), initial=0.0)) or 1.0
     for i, (name, amount) in enumerate(zip(table["component"], table["amount"], strict=True)):
         if name in ("start", "end"):
             bottom, height, color = 0.0, amount, "#4C72B0"
@@ -213,11 +219,17 @@ def plot_waterfall(table: pd.DataFrame, title: str = "Revenue bridge (收入桥)
             color = "#55A868" if amount >= 0 else "#C44E52"
             level += amount
         ax.bar(i, height, bottom=bottom, color=color)
+        if amount == 0:  # a zero component (e.g. nobody reactivated) is drawn as a line, never left invisible
+            ax.plot([i - 0.4, i + 0.4], [bottom, bottom], color="#55A868", lw=2)
         ax.text(i, bottom + height, f"{amount:,.0f}", ha="center", va="bottom" if amount >= 0 else "top",
                 fontsize=8)
     ax.set_xticks(range(len(table)), table["component"])
     ax.set_ylabel("revenue")
-    ax.set_title(title)
+    compact_axis(ax.yaxis)
+    # head room above the highest bar for its value label, so neither the label nor the bar meets the title
+    low, high = ax.get_ylim()
+    ax.set_ylim(min(low, 0.0), high + 0.12 * span)
+    ax.set_title(title, pad=10)
     if own:
         fig.tight_layout()
     return fig

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from crm_analysis.core.i18n import tr
+from crm_analysis.core.plotting import annotate_cells, compact_axis
 from crm_analysis.quality.findings import DIMENSIONS
 
 
@@ -64,9 +65,7 @@ def plot_field_channel_heatmap(matrix: pd.DataFrame, *, ax: matplotlib.axes.Axes
     ax.grid(False)
     ax.set_xticks(range(matrix.shape[1]), [tr(str(c), lang) for c in matrix.columns], rotation=35, ha="right")
     ax.set_yticks(range(len(matrix)), [tr(str(i), lang) for i in matrix.index])
-    for (i, j), value in np.ndenumerate(values):
-        if not np.isnan(value):
-            ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=8)
+    annotate_cells(ax, image, [["" if np.isnan(v) else f"{v:.0%}" for v in row] for row in values], fontsize=8)
     ax.set_xlabel(tr("Acquisition channel", lang))
     ax.set_ylabel(tr("Field", lang))
     ax.set_title(tr("Share of records with the field filled and valid", lang))
@@ -147,5 +146,6 @@ def plot_source_value(table: pd.DataFrame, *, ax: matplotlib.axes.Axes | None = 
                     xytext=(5, 5), textcoords="offset points")
     ax.set_xlabel(tr("Quality score", lang))
     ax.set_ylabel(tr("Revenue per customer", lang))
+    compact_axis(ax.yaxis)
     ax.set_title(tr("Customer sources: data quality and value (bubble = customers)", lang))
     return _finish(fig, own)

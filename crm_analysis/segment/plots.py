@@ -13,11 +13,13 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
 
 from crm_analysis.core.i18n import tr
+from crm_analysis.core.plotting import annotate_cells
 from crm_analysis.segment.rfm import RFM_SEGMENT_GRID
 
 __all__ = ["plot_clusters_pca", "plot_k_selection", "plot_migration", "plot_rfm_heatmap", "plot_snake"]
@@ -45,14 +47,12 @@ def _legend_label(cluster: object, names: pd.Series | None, lang: str | None) ->
 
 def _heatmap(
     fig: Figure, ax: Axes, colour: np.ndarray, texts: list[list[str]], *, cmap: str, colour_label: str,
-    fontsize: float, dark: np.ndarray | None = None, **imshow: object,
+    fontsize: float, **imshow: object,
 ) -> None:
-    """An image of ``colour`` with a text in every cell (white where ``dark``) and a colour bar."""
+    """An image of ``colour`` with a text in every cell (light on dark cells) and a colour bar."""
     image = ax.imshow(colour, cmap=cmap, aspect="auto", **imshow)
-    for i, row in enumerate(texts):
-        for j, text in enumerate(row):
-            white = dark is not None and dark[i, j]
-            ax.text(j, i, text, ha="center", va="center", fontsize=fontsize, color="white" if white else "black")
+    ax.grid(False)
+    annotate_cells(ax, image, texts, fontsize=fontsize)
     fig.colorbar(image, ax=ax, label=colour_label)
 
 
@@ -148,6 +148,8 @@ def plot_k_selection(
             ax.axvline(chosen_k, color="tab:red", ls="--", lw=1)
         ax.set_title(tr(title, lang), fontsize=10)
         ax.set_xlabel(tr("number of clusters k", lang))
+        if column in ("calinski_harabasz", "bic"):  # large values that differ little: full numbers, no 1e6 offset
+            ax.yaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
     if owned:
         fig.suptitle(tr("Choosing the number of clusters" + (f" (chosen k = {chosen_k})" if chosen_k else ""), lang))
     return _finish(fig, owned)
@@ -241,9 +243,12 @@ def plot_snake(
     for cluster, row in means.iterrows():
         ax.plot(range(len(row)), row.to_numpy(), marker="o", label=_legend_label(cluster, names, lang))
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xticks(range(len(means.columns)), [tr(str(c), lang) for c in means.columns], rotation=20)
+    # slanted, right-aligned feature names: long (or translated) names do not run into their neighbours
+    ax.set_xticks(range(len(means.columns)), [tr(str(c), lang) for c in means.columns], rotation=35, ha="right",
+                  rotation_mode="anchor")
     ax.set(ylabel=tr("mean of standardised (log) value", lang), title=tr("Snake plot: how the clusters differ", lang))
-    ax.legend(fontsize=8)
+    # the legend beside the lines, not over them or over the labels
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     return _finish(fig, owned)
 
 
@@ -279,7 +284,7 @@ def plot_migration(
     fig, ax, owned = _figure(ax, (1.0 + 0.85 * matrix.shape[1] + 2, 1.0 + 0.5 * matrix.shape[0] + 1))
     texts = [[f"{matrix.iat[i, j]:,}" for j in range(matrix.shape[1])] for i in range(matrix.shape[0])]
     _heatmap(fig, ax, shares.to_numpy(), texts, cmap="Blues", colour_label=tr("share of the row", lang),
-             fontsize=7, dark=shares.to_numpy() > 0.6, vmin=0, vmax=1)
+             fontsize=7, vmin=0, vmax=1)
     ax.set_xticks(range(matrix.shape[1]), [tr(str(c), lang) for c in matrix.columns], rotation=40, ha="right")
     ax.set_yticks(range(matrix.shape[0]), [tr(str(i), lang) for i in matrix.index])
     ax.set(xlabel=tr("after (second date)", lang), ylabel=tr("before (first date)", lang), title=tr(title, lang))

@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from crm_analysis.core.plotting import compact_axis
 from crm_analysis.features.abc import plot_pareto
 
 
@@ -22,7 +23,7 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     """``ax`` and its figure, or a new figure of ``figsize`` (closed, so that it shows once)."""
     if ax is not None:
         return ax.figure, ax
-    fig, ax = plt.subplots(figsize=figsize)
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")  # laid out when drawn: no text cut off
     plt.close(fig)
     return fig, ax
 
@@ -127,9 +128,12 @@ def plot_tracking(table: pd.DataFrame, *, title: str = "", ax: Sequence[Axes] | 
         panel.plot(table["week"], table[f"predicted_{kind}"], label="BG/NBD forecast", ls="--", color="tab:red")
         if pd.notna(boundary):
             panel.axvline(boundary, color="grey", ls=":", lw=1)
-            panel.annotate("end of calibration", (boundary, panel.get_ylim()[1] * 0.95), fontsize=8, ha="right")
+            # at the foot of the line, clear of the legend (upper left) and of the rising curves
+            panel.annotate("end of calibration", (boundary, 0.02), xycoords=("data", "axes fraction"), xytext=(-3, 0),
+                           textcoords="offset points", fontsize=8, ha="right", va="bottom")
         panel.set_xlabel("week")
         panel.set_ylabel(f"{kind} repeat purchases")
+        compact_axis(panel.yaxis)
         panel.legend(loc="upper left")
     ax1.set_title("Cumulative repeat purchases (累计重复购买)")
     ax2.set_title("Weekly repeat purchases (每周重复购买)")
@@ -166,6 +170,7 @@ def plot_clv_backtest(table: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     ax.set_xticks(x)
     ax.set_xlabel("decile of predicted value (10 = highest)")
     ax.set_ylabel("holdout value (sum)")
+    compact_axis(ax.yaxis)
     ax.set_title("CLV backtest by decile (价值回测)")
     ax.legend()
     return fig
@@ -200,6 +205,7 @@ def plot_value_at_risk(table: pd.DataFrame, by: str, *, ax: Axes | None = None) 
     ax.barh(labels, t["clv"], color="tab:blue", alpha=0.35, label="CLV")
     ax.barh(labels, t["value_at_risk"], color="tab:red", label="value at risk")
     ax.set_xlabel("predicted value")
+    compact_axis(ax.xaxis)
     ax.set_title("Value at risk (风险价值) by " + by)
     ax.legend(loc="lower right")
     return fig
