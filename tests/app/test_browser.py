@@ -1,14 +1,19 @@
 """The run's pages opened in a real browser (headless Chromium, driven by Playwright): what a reader sees.
 
-Reuses the session's teaching-data run (``report_run``). Needs Debian's ``chromium`` (``.ci/run``
-installs it) and the ``playwright`` Python package; skipped with a reason when either is missing.
-No system CJK font is needed: the pages embed their own (``crm_analysis.app.fonts``).
+Reuses the session's teaching-data run (``report_run``) and runs it once more in Chinese. Needs Debian's
+``chromium`` (``.ci/run`` installs it) and the ``playwright`` Python package; skipped with a reason when
+either is missing. No system CJK font is needed: the pages embed their own (``crm_analysis.app.fonts``).
+Every page is opened twice: with the machine's fonts, and with a fontconfig that offers Chromium one
+Latin font folder only (what a machine without CJK fonts has), where every Chinese character must still
+be drawn in the embedded font.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,10 +24,13 @@ from crm_analysis.app import cli, fonts
 from crm_analysis.core import paths
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHAPTERS = ("01_collection_quality", "02_segmentation", "03_churn_reasons", "04_customer_value")
+CHAPTERS = ("01_collection_quality", "02_segmentation", "03_churn_reasons", "04_customer_value", "05_customer_care")
+#: Latin fonts offered to Chromium when the system's CJK fonts are hidden from it.
+LATIN_FONTS = Path("/usr/share/fonts/truetype/dejavu")
 
-# Run in the page: elements wider than the page, text overflowing its table cell, images not loaded.
-_LAYOUT_JS = """() => {
+# Run in the page: elements wider than the page, text overflowing its table cell, images not loaded,
+# column headers aligned otherwise than their cells.
+_LAYOUT_JS = r"""() => {
   const width = document.documentElement.clientWidth;
   const wide = [...document.querySelectorAll('body *')].filter(e => {
     const r = e.getBoundingClientRect();
@@ -31,18 +39,46 @@ _LAYOUT_JS = """() => {
   const overflowing = [...document.querySelectorAll('td, th')].filter(
     c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent.slice(0, 40)).slice(0, 5);
   const broken = [...document.images].filter(i => !i.complete || i.naturalWidth === 0).length;
-  return {wide, overflowing, broken, images: document.images.length};
+  const misaligned = [];  // a column header aligned otherwise than the cells under it
+  for (const table of document.querySelectorAll('table.crm-table')) {
+    for (const th of table.querySelectorAll('thead tr:last-child th.col_heading')) {
+      const col = [...th.classList].find(c => /^col\d+$/.test(c));
+      const td = col && table.querySelector('tbody td.' + col);
+      if (td && td.textContent.trim() && getComputedStyle(th).textAlign !== getComputedStyle(td).textAlign)
+        misaligned.push(th.textContent.slice(0, 30));
+    }
+  }
+  return {wide, overflowing, broken, misaligned: misaligned.slice(0, 5), images: document.images.length};
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
+def _latin_only_fontconfig(folder: Path) -> dict[str, str]:
+    """Environment for Chromium with a fontconfig that knows only :data:`LATIN_FONTS` (no CJK font)."""
+    if not LATIN_FONTS.is_dir():
+        pytest.skip(f"no Latin font folder {LATIN_FONTS} to offer alone (apt-get install fonts-dejavu-core)")
+    conf = folder / "fonts.conf"
+    conf.write_text(f"""<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>{LATIN_FONTS}</dir><cachedir>{folder / "cache"}</cachedir></fontconfig>
+""", encoding="utf-8")
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    if shutil.which("fc-list"):  # the hiding works: fontconfig then offers no font for Chinese
+        found = subprocess.run(["fc-list", ":lang=zh", "family"], env=env, capture_output=True, text=True, check=True)
+        assert found.stdout.strip() == "", found.stdout
+    return env
+
+
+@pytest.fixture(scope="module", params=["system fonts", "no CJK fonts"])
+def browser(request, tmp_path_factory):
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="playwright is not installed (pip install -e '.[dev]')")
     if not Path(CHROMIUM).exists():
         pytest.skip("no system chromium (apt-get install -y chromium; .ci/run does it)")
+    env = None
+    if request.param == "no CJK fonts":
+        env = _latin_only_fontconfig(tmp_path_factory.mktemp("fontconfig"))
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], env=env)
         yield browser
         browser.close()
 
@@ -112,6 +148,7 @@ def test_page_in_browser(any_run, browser, stem):
         assert layout["broken"] == 0
         assert layout["wide"] == []
         assert layout["overflowing"] == []
+        assert layout["misaligned"] == []
         cjk = fonts.cjk_characters(page.inner_text("body"))
         if cjk:  # every Chinese character drawn with the embedded font, not a system font's box
             assert page.evaluate(f"document.fonts.check('16px \"{fonts.FONT_FAMILY}\"', {cjk!r})")
