@@ -46,7 +46,11 @@ amount, sales channel); a return is a separate line with the order's id, a
 negative quantity and amount and status ``returned``; about 2 % of orders are
 cancelled. Interactions (客户日志) hold inquiries, complaints (with ``topic``
 and ``resolved``), price feedback, visits and care calls, with a satisfaction
-score on some (low after an unresolved complaint). The exit survey is answered
+score on some (low after an unresolved complaint); inquiries and complaints also carry a channel, an agent
+and response (and, resolved complaints, resolution) times, most complaints a Chinese or English text about
+their true topic (:mod:`crm_analysis.data.synth.care`, its own random stream; truth in
+``truth.interactions``). About 2.5 % of the clean completed and returned transaction lines have no status
+(their own stream too). The exit survey is answered
 by about a third of the churned customers, 3–30 days after churn; its category
 is the true reason with probability 0.8 (sometimes blank), its text a short
 phrase in Chinese or English.
