@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
 import nbformat
 
-from crm_analysis.app.execute import declared_parameters, execute_chapter, kernel_environment, reader_notebook
+from crm_analysis.app.execute import (
+    _LoggedKernelManager,
+    declared_parameters,
+    execute_chapter,
+    kernel_environment,
+    reader_notebook,
+)
 from crm_analysis.app.runjson import ChapterResult
 from crm_analysis.core import paths
 
@@ -77,3 +84,33 @@ def test_too_little_data_is_a_skipped_chapter_with_a_note(tmp_path: Path) -> Non
     page = reader_notebook(nbformat.read(str(chapter.notebook), as_version=4))
     text = next(o for c in page.cells if c.cell_type == "code" for o in c.outputs)["data"]["text/markdown"]
     assert "the rest of this chapter is not computed" in text and "at least 3 customers" in text
+
+
+def test_every_chapter_declares_the_report_parameters() -> None:
+    """``--teacher`` and ``-p lang zh`` reach every chapter: each declares ``audience`` and ``lang``."""
+    chapters = sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    assert len(chapters) >= 5
+    missing = {c.name: {"audience", "lang"} - declared_parameters(c) for c in chapters}
+    assert {name: names for name, names in missing.items() if names} == {}
+
+
+def test_kernel_talks_over_private_ipc_sockets(tmp_path) -> None:
+    """No TCP port (so no 'running over TCP without encryption' warning); a socket folder per kernel, removed."""
+    async def run() -> tuple[str, str, bool, bool]:
+        manager = _LoggedKernelManager(kernel_name="python3")
+        manager.log_path = tmp_path / "kernels.log"
+        await manager.start_kernel()
+        client = manager.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=120)
+            reply = await client.execute_interactive("print(6 * 7)", timeout=60)
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel()
+        socket_dir = Path(manager.ip).parent
+        return manager.transport, reply["content"]["status"], socket_dir.name.startswith("crm-kernel-"), \
+            socket_dir.exists()
+
+    assert asyncio.run(run()) == ("ipc", "ok", True, False)
+    assert "without encryption" not in (tmp_path / "kernels.log").read_text(encoding="utf-8", errors="replace")
