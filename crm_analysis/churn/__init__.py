@@ -54,11 +54,13 @@ from crm_analysis.churn.labels import (
     DAY,
     InactivityWindow,
     choose_inactivity_window,
+    customer_status,
     interpurchase_times,
     is_contractual,
     label_contractual,
     label_inactivity,
     lost_customers,
+    status_counts,
 )
 from crm_analysis.churn.lost import (
     LostCustomers,
@@ -83,12 +85,13 @@ from crm_analysis.churn.reasons import (
     infer_reasons,
     pareto_heatmap,
     reason_accuracy,
+    reason_label,
     reason_pareto,
     rule_reason,
     stated_reasons,
     text_confusion,
 )
-from crm_analysis.churn.summary import manager_summary
+from crm_analysis.churn.summary import manager_summary, status_sentence
 from crm_analysis.churn.survival import survival_frame
 from crm_analysis.features.behaviour import behaviour_features
 from crm_analysis.models.survival import cox_hazard_ratios, kaplan_meier
@@ -100,12 +103,14 @@ __all__ = [
     "ReasonTextClassifier",
     "active_customer_features", "annualised_spend", "behaviour_features", "bridge_table", "choose_inactivity_window",
     "churn_dataset", "churn_reasons_table", "churn_scores_table", "contract_features", "cox_hazard_ratios",
-    "customer_segments", "default_periods", "design_matrix", "diagnose_logistic_fit", "evaluate_models", "explain_lost",
+    "customer_segments", "customer_status", "default_periods", "design_matrix", "diagnose_logistic_fit",
+    "evaluate_models", "explain_lost",
     "fit_churn_models", "fit_note",
     "fit_text_classifier", "gains_table", "infer_reasons", "interpurchase_times", "is_contractual", "kaplan_meier",
     "keyword_reason", "label_contractual", "label_inactivity", "label_summary", "lost_customers", "manager_summary",
     "model_data", "pareto_heatmap", "permutation_drivers", "plot_confusion", "plot_drivers",
     "plot_interpurchase_times", "plot_kaplan_meier", "plot_model_checks", "plot_pareto", "plot_waterfall",
-    "reason_accuracy", "reason_codes", "reason_pareto", "revenue_bridge", "rule_reason", "stated_reasons",
-    "survival_frame", "text_confusion",
+    "reason_accuracy", "reason_codes", "reason_label", "reason_pareto", "revenue_bridge", "rule_reason",
+    "stated_reasons",
+    "status_counts", "status_sentence", "survival_frame", "text_confusion",
 ]

@@ -268,3 +268,67 @@ def lost_customers(
     dates["lost_at"] = dates["last_purchase"] + window_days * DAY
     dates.index.name = "customer_id"
     return dates
+
+
+def customer_status(
+    transactions: pd.DataFrame, as_of: str | pd.Timestamp, *, window_days: int,
+    said_left: pd.Index | None = None,
+) -> pd.DataFrame:
+    """The one definition of lost and active customers at ``as_of`` (non-contractual data).
+
+    A customer with a purchase before ``as_of`` is **lost** when silent for at least ``window_days``
+    (:func:`lost_customers`) or when they said in the exit survey that they left (``said_left``), even
+    before their window has passed; every other customer is **active**. Chapter 3's list of lost
+    customers, its churn scores, chapter 4's comparison and the run's key figures all count from it.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Canonical transactions (lines read by the one rule of :mod:`crm_analysis.features.lines`).
+    as_of : str or Timestamp
+        Analysis date.
+    window_days : int
+        Inactivity window in days.
+    said_left : pandas.Index, optional
+        Customer ids with an exit-survey answer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer_id, every customer with a purchase before ``as_of``: the columns of
+        :func:`lost_customers`, ``status`` (``"lost"`` or ``"active"``) and ``lost_by``
+        (``"inactivity"``, ``"exit survey"`` or missing for active customers).
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["A", "B", "C"], "amount": [1.0, 1.0, 1.0],
+    ...                    "order_date": pd.to_datetime(["2024-01-01", "2024-06-01", "2024-06-02"])})
+    >>> customer_status(tx, "2024-07-01", window_days=90, said_left=pd.Index(["B"]))[["status", "lost_by"]]
+    ...                                                   # doctest: +NORMALIZE_WHITESPACE
+                status      lost_by
+    customer_id
+    A             lost   inactivity
+    B             lost  exit survey
+    C           active         <NA>
+    """
+    status = lost_customers(transactions, as_of, window_days=window_days)
+    silent = status["lost"].to_numpy(dtype=bool)
+    said = isin(status.index, said_left) if said_left is not None else np.zeros(len(status), dtype=bool)
+    status["status"] = pd.array(np.where(silent | said, "lost", "active"), dtype="string")
+    status["lost_by"] = pd.array(np.where(silent, "inactivity", np.where(said, "exit survey", None)), dtype="string")
+    return status
+
+
+def status_counts(status: pd.DataFrame) -> dict[str, int]:
+    """Customers, active, lost, and lost by inactivity / by the exit survey, from :func:`customer_status`.
+
+    Examples
+    --------
+    >>> status_counts(pd.DataFrame({"status": ["lost", "lost", "active"],
+    ...                             "lost_by": ["inactivity", "exit survey", None]}))
+    {'customers': 3, 'active': 1, 'lost': 2, 'lost_by_inactivity': 1, 'lost_by_survey': 1}
+    """
+    by = status["lost_by"].astype("string")
+    return {"customers": len(status), "active": int(status["status"].eq("active").sum()),
+            "lost": int(status["status"].eq("lost").sum()), "lost_by_inactivity": int(by.eq("inactivity").sum()),
+            "lost_by_survey": int(by.eq("exit survey").sum())}

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from crm_analysis.churn.dataset import contract_features
-from crm_analysis.churn.labels import _ts, is_contractual, label_contractual, lost_customers
+from crm_analysis.churn.labels import _ts, customer_status, is_contractual, label_contractual
 from crm_analysis.churn.reasons import infer_reasons, stated_reasons
 from crm_analysis.core.arrow_text import isin
 from crm_analysis.core.crmdata import CRMData
@@ -113,11 +113,15 @@ class LostCustomers:
         Their behaviour up to the moment they were declared lost.
     method : str
         How missing reasons were inferred.
+    status : pandas.DataFrame, optional
+        Every customer's status at the as-of date (:func:`crm_analysis.churn.customer_status`; None for
+        contractual data): the one source of the lost and active counts.
     """
 
     table: pd.DataFrame
     features: pd.DataFrame
     method: str
+    status: pd.DataFrame | None = None
 
 
 def explain_lost(
@@ -149,7 +153,7 @@ def explain_lost(
     """
     as_of = _ts(as_of)
     stated = stated_reasons(data.exit_survey, classifier)["reason_category"]
-    lost_by = None
+    lost_by = status = None
     if is_contractual(data):
         features = contract_features(data.customers)
         churned = label_contractual(data.customers)["churned"].reindex(features.index).fillna(False)
@@ -157,11 +161,9 @@ def explain_lost(
         revenue = (features["monthly_charges"] * 12 if "monthly_charges" in features
                    else pd.Series(np.nan, index=features.index))
     else:
-        status = lost_customers(data.transactions, as_of, window_days=window_days)
-        silent = status["lost"].to_numpy(dtype=bool)
-        lost_ids = status.index[silent | isin(status.index, stated.index)]
-        lost_by = pd.Series(np.where(silent, "inactivity", "exit survey"), index=status.index,
-                            dtype="string").reindex(lost_ids)
+        status = customer_status(data.transactions, as_of, window_days=window_days, said_left=stated.index)
+        lost_ids = status.index[status["status"].eq("lost").to_numpy(dtype=bool)]
+        lost_by = status.loc[lost_ids, "lost_by"]
         cut = status.loc[lost_ids, "lost_at"].clip(upper=as_of)
         features = behaviour_features(data, cut, price_rise_date=price_rise_date, customers=lost_ids)
         revenue = annualised_spend(features, window_days=window_days)
@@ -173,7 +175,7 @@ def explain_lost(
         table["segment"] = segments.reindex(table.index).astype("string").fillna("unknown")
     if data.customers is not None and "acquisition_channel" in data.customers:
         table["acquisition_channel"] = customer_attributes(data.customers, table.index)["acquisition_channel"]
-    return LostCustomers(table, features, inference.method)
+    return LostCustomers(table, features, inference.method, status)
 
 
 def churn_reasons_table(lost: LostCustomers) -> pd.DataFrame:

@@ -4,9 +4,38 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crm_analysis.churn.labels import status_counts
 from crm_analysis.churn.lost import LostCustomers
 from crm_analysis.churn.reasons import reason_label
 from crm_analysis.core.i18n import _, tr
+
+
+def status_sentence(counts: dict[str, int], *, lang: str | None = None) -> str:
+    """Lost and active customers in one sentence, the exit-survey respondents explained in it.
+
+    Parameters
+    ----------
+    counts : dict
+        :func:`crm_analysis.churn.status_counts` of the run's :func:`crm_analysis.churn.customer_status`.
+    lang : {"en", "zh"}, optional
+        Defaults to the report language.
+
+    Returns
+    -------
+    str
+        Markdown.
+
+    Examples
+    --------
+    >>> status_sentence({"customers": 10, "active": 4, "lost": 6, "lost_by_inactivity": 5, "lost_by_survey": 1},
+    ...                 lang="en")[:62]
+    '**6 of 10 customers are lost**: 5 silent for longer than the i'
+    """
+    return _("**{lost:,} of {customers:,} customers are lost**: {silent:,} silent for longer than the inactivity "
+             "window, plus {said:,} who said in the exit survey that they left before their window had passed "
+             "(the inactivity-only count does not include them); {active:,} are active.", lang).format(
+        lost=counts["lost"], customers=counts["customers"], silent=counts["lost_by_inactivity"],
+        said=counts["lost_by_survey"], active=counts["active"])
 
 
 def manager_summary(
@@ -18,7 +47,8 @@ def manager_summary(
     Parameters
     ----------
     lost, evaluation, bridge
-        Lost customers with reasons, the model evaluation table and the revenue bridge table
+        Lost customers with reasons (with their ``status``, the first sentence counts lost and active
+        customers), the model evaluation table and the revenue bridge table
         (:func:`crm_analysis.churn.bridge_table`); each optional.
     lang : {"en", "zh"}, optional
         Language of the sentences; defaults to the report language (:func:`crm_analysis.core.i18n.language`).
@@ -37,6 +67,8 @@ def manager_summary(
     '最常见的流失原因是价格（3 位流失客户中有 2 位，67%）；损失最大的原因是服务（每年 50）。'
     """
     lines = []
+    if lost is not None and lost.status is not None:
+        lines.append(status_sentence(status_counts(lost.status), lang=lang))
     if lost is not None and lost.table["reason_category"].notna().any():
         t = lost.table.dropna(subset=["reason_category"])
         counts = t["reason_category"].value_counts()

@@ -83,7 +83,9 @@ def lorenz_curve(monetary: pd.Series) -> pd.DataFrame:
 def concentration(monetary: pd.Series, *, top_share: float = 0.20) -> pd.Series:
     """How concentrated revenue is: Gini coefficient, top-20 % share, customers for 80 %.
 
-    Negative values count as 0. The Gini coefficient is
+    ``revenue`` is the net total over all customers (a customer whose returns exceed their purchases
+    lowers it, so it equals the net spend every chapter reports); the shares and the Gini coefficient
+    rank the customers with negative values counted as 0. The Gini coefficient is
     ``sum_i (2 i - n - 1) x_(i) / (n * sum x)`` over values sorted ascending
     (0 = everyone spends the same, close to 1 = one customer has everything).
 
@@ -115,7 +117,8 @@ def concentration(monetary: pd.Series, *, top_share: float = 0.20) -> pd.Series:
         k = max(1, int(np.ceil(top_share * n)))
         top = float(x[::-1][:k].sum() / total)
         need80 = float((np.searchsorted(np.cumsum(x[::-1]) / total, 0.80 - 1e-12) + 1) / n)
-    return pd.Series({"customers": float(n), "revenue": float(total), "gini": gini,
+    net = float(monetary.astype("float64").fillna(0.0).sum())
+    return pd.Series({"customers": float(n), "revenue": net, "gini": gini,
                       "top_share_of_revenue": top, "customer_share_for_80pct": need80})
 
 

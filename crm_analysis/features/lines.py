@@ -37,7 +37,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["ADJUSTMENT_CODES", "LINE_KINDS", "classify_lines", "line_rule_sql", "link_returns", "purchase_occasions"]
+__all__ = ["ADJUSTMENT_CODES", "LINE_KINDS", "classify_lines", "line_rule_sql", "link_returns", "purchase_occasions",
+           "uncounted_lines"]
 
 #: Kinds of line, in code order (``kind_codes`` returns indices into this tuple).
 LINE_KINDS = ("purchase", "return", "adjustment", "ignored")
@@ -121,7 +122,7 @@ def classify_lines(tx: pd.DataFrame) -> pd.DataFrame:
     status = _text(tx, "status")
     has = status.notna().to_numpy(dtype=bool) if status is not None else np.zeros(len(tx), dtype=bool)
     reason = np.where(has, "status " + (status.fillna("") if status is not None else "").astype(str), "no status")
-    reason = np.where((kind == RETURN) & (amount < 0), reason + ", negative amount", reason)
+    reason = np.where((kind == RETURN) & (amount < 0), reason + ", " + "negative amount", reason)
     reason = np.where((kind == PURCHASE) & ~has, "no status, positive amount (inferred purchase)", reason)
     reason = np.where((kind == RETURN) & ~has, "no status, negative amount (inferred return)", reason)
     reason = np.where((kind == IGNORED) & (amount > 0), "cancelled before payment", reason)
@@ -129,6 +130,47 @@ def classify_lines(tx: pd.DataFrame) -> pd.DataFrame:
     reason = np.where((kind == IGNORED) & (amount == 0), "zero amount on an item line (zero-price line)", reason)
     return pd.DataFrame({"kind": np.asarray(LINE_KINDS)[kind], "money": money, "reason": reason,
                          "returns_line": link_returns(tx, kind)}, index=tx.index)
+
+
+def uncounted_lines(tx: pd.DataFrame) -> pd.DataFrame:
+    """The lines not counted as purchases, by kind and reason, counted (交易行：未计为购买的行).
+
+    What a reader sees next to the customer features: returns (with how many are linked to their
+    sale), adjustments (fees, postage, manual corrections) and ignored lines (zero-price lines,
+    orders cancelled before payment), each with its number of lines and the money it adds to net
+    spend. Nothing is dropped silently: every line of ``tx`` is a purchase or in this table.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        Canonical transactions (as :func:`classify_lines`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (kind, reason), kinds in the order of :data:`LINE_KINDS`: ``kind``, ``reason``,
+        ``lines`` (int), ``amount`` (the lines' ``amount``, currency units) and ``net_effect`` (what
+        they add to net spend: negative for returns, 0 for ignored lines); empty when every line is
+        a purchase.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"amount": [10.0, -10.0, 0.0, 3.0], "status": ["completed", "cancelled", "completed",
+    ...                    "completed"], "stock_code": ["22", "22", "23", "POST"]})
+    >>> uncounted_lines(tx)[["kind", "lines", "amount"]].values.tolist()
+    [['return', 1, -10.0], ['adjustment', 1, 3.0], ['ignored', 1, 0.0]]
+    """
+    lines = classify_lines(tx).assign(amount=tx["amount"].astype("float64").fillna(0.0))
+    lines = lines.loc[lines["kind"].ne("purchase").to_numpy(dtype=bool)]
+    linked = lines["returns_line"].notna()
+    lines["reason"] = lines["reason"].where(~linked, lines["reason"] + ", " + "linked to its sale")
+    table = (lines.groupby(["kind", "reason"], sort=False)
+             .agg(lines=("money", "size"), amount=("amount", "sum"), net_effect=("money", "sum")).reset_index())
+    order = {kind: i for i, kind in enumerate(LINE_KINDS)}
+    table = table.sort_values(["kind", "lines"], key=lambda c: c.map(order) if c.name == "kind" else -c,
+                              kind="stable", ignore_index=True)
+    table["lines"] = table["lines"].astype("int64")
+    return table
 
 
 #: Columns :func:`link_returns` needs to match a return with its sale.

@@ -15,7 +15,7 @@ import pytest
 from crm_analysis.data.cleaning import clean
 from crm_analysis.data.loading import load
 from crm_analysis.features import customer_features, rfm_summary
-from crm_analysis.features.lines import classify_lines, purchase_occasions
+from crm_analysis.features.lines import classify_lines, purchase_occasions, uncounted_lines
 from crm_analysis.value.history import historical_value
 
 NO_STATUS = Path(__file__).parents[1] / "fixtures" / "no_status_export.csv"
@@ -135,3 +135,25 @@ def test_a_returned_status_line_with_a_positive_quantity_links_to_the_same_quant
     tx.loc[3, "status"] = "returned"
     lines = classify_lines(tx)
     assert lines.loc[3, "kind"] == "return" and lines.loc[3, "money"] == -10.0 and lines.loc[3, "returns_line"] == 2
+
+
+def test_lines_not_counted_as_purchases_are_listed_with_a_reason_and_counted() -> None:
+    tx = _retail_lines([
+        (2, "1", "a", "2024-01-01", "X", 2, 5.0), (3, "C2", "a", "2024-01-02", "X", -2, 5.0),   # linked return
+        (4, "C3", "a", "2024-01-03", "Y", -1, 4.0),                                              # unlinked return
+        (5, "4", "b", "2024-01-01", "X", 3, 0.0), (6, "5", "b", "2024-01-01", "Y", 1, 0.0),     # zero-price lines
+        (7, "6", "b", "2024-01-01", "POST", 1, 18.0), (8, "A7", "b", "2024-01-05", "Z", 1, -50.0),  # adjustments
+        (9, "8", "c", "2024-01-01", "X", 1, 7.0),
+    ])
+    table = uncounted_lines(tx)
+    rows = {(r.kind, r.reason): (r.lines, r.amount, r.net_effect) for r in table.itertuples()}
+    assert rows == {
+        ("return", "status cancelled, negative amount, linked to its sale"): (1, -10.0, -10.0),
+        ("return", "status cancelled, negative amount"): (1, -4.0, -4.0),
+        ("adjustment", "adjustment line (fee, postage or manual correction)"): (2, -32.0, -32.0),
+        ("ignored", "zero amount on an item line (zero-price line)"): (2, 0.0, 0.0),
+    }
+    assert table["kind"].tolist() == ["return", "return", "adjustment", "ignored"]
+    # Nothing is lost: every line is a purchase or in the table.
+    assert table["lines"].sum() + classify_lines(tx)["kind"].eq("purchase").sum() == len(tx)
+    assert uncounted_lines(tx.loc[[2, 9]]).empty
