@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crm_analysis.core.crmdata import CRMData
+from crm_analysis.data.parsers import local_times
 from crm_analysis.features.categories import _group_sums, _share_frame, _top_level
 from crm_analysis.features.checks import _day_number
 from crm_analysis.features.keys import _factorize_sorted, _fixed_width_keys, _level_codes, _runs, _sort_codes
@@ -210,6 +211,7 @@ def _base_features(tx: pd.DataFrame, lines: _Lines, as_of: pd.Timestamp, trend_p
 def _transaction_features(tx: pd.DataFrame, as_of: pd.Timestamp, trend_period_days: int,
                           max_categories: int) -> pd.DataFrame:
     """The features computed from the transaction lines (pandas engine), indexed by sorted customer id."""
+    tx = tx.assign(order_date=local_times(tx["order_date"])[0])  # zoned times: the one rule of data.parsers
     lines = _Lines(tx, as_of)
     features = _base_features(tx, lines, as_of, trend_period_days)
     if "product_category" in tx.columns:

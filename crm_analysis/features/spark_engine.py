@@ -139,6 +139,7 @@ def customer_features_spark(
     if isinstance(transactions, pd.DataFrame):
         _validate_transactions(transactions, {"customer": "customer_id", "date": "order_date", "amount": "amount"})
         date_dtype, amount_dtype = transactions["order_date"].dtype, transactions["amount"].dtype
+        date_dtype = "datetime64[ns]" if getattr(date_dtype, "tz", None) else date_dtype  # zoned: local times
     frame = _spark_frame(transactions)
     session, columns = frame.sparkSession, list(frame.columns)
     view = "crm_feature_lines"

@@ -21,7 +21,7 @@ from crm_analysis.core.crmdata import CRMData
 from crm_analysis.data.cleaning import clean
 from crm_analysis.data.loading import load
 from crm_analysis.data.parsers import choose_zone, local_times, read_dates
-from crm_analysis.features import rfm_summary, rfm_summary_duckdb, rfm_summary_spark
+from crm_analysis.features import customer_features, rfm_summary, rfm_summary_duckdb, rfm_summary_spark
 
 STAMPS = ["2024-03-01T23:30:00+08:00", "2024-03-01T15:45:00Z", "2024-03-02T00:10:00+08:00",
           "2024-03-01T10:30:00-05:00", "2024-03-05T23:50:00-05:00", "2024-03-06T09:00:00+08:00"]
@@ -133,6 +133,16 @@ def test_duckdb_gives_the_same_summary_from_a_frame_parquet_and_csv(files, zone)
         pdt.assert_frame_equal(rfm_summary_duckdb(source, as_of=AS_OF, time_zone=zone), expected)
     pdt.assert_frame_equal(rfm_summary_duckdb(orders(instants("America/New_York")), as_of=AS_OF,
                                               time_zone="Asia/Shanghai"), expected)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb", "spark"])
+def test_customer_features_take_local_days_of_a_zoned_frame_on_every_engine(engine):
+    pytest.importorskip({"pandas": "pandas", "duckdb": "duckdb", "spark": "pyspark"}[engine])
+    if engine == "spark" and shutil.which("java") is None:
+        pytest.skip("Spark needs Java 17+, not found on PATH")
+    features = customer_features(CRMData(transactions=orders(instants("+08:00"))), as_of=AS_OF, engine=engine)
+    assert features["recency_days"].tolist() == [8, 4]  # last days 2 and 6 March, business (own) zone
+    assert features["last_purchase"].astype(str).tolist() == ["2024-03-02 00:10:00", "2024-03-06 12:50:00"]
 
 
 def test_spark_gives_the_same_summary_from_pandas_and_from_parquet(files):
