@@ -33,7 +33,9 @@ def expected_order_value(models: ValueModels, summary: pd.DataFrame) -> pd.Serie
     observed-mean shrinkage with a finite, robust population mean: ``(x m + mu) / (x + 1)``,
     ``mu`` = the median of the repeat buyers' mean spends (one pseudo-order at the typical
     customer's spend), capped at ``SPEND_CAP`` (3) times the customer's own mean, so no repeat
-    buyer's expected order value exceeds three times their own largest order. One-time buyers get
+    buyer's expected order value exceeds three times their own largest purchase (``monetary_value``
+    is the mean spend per repeat purchase day, as BG/NBD counts purchases: a day with two orders
+    is one purchase, so a single order can be smaller than that). One-time buyers get
     ``mu``. Without a Gamma-Gamma model everyone gets their own observed mean (``mu`` for
     one-time buyers). ``attrs["spend_rule"]`` names the rule used.
 

@@ -122,3 +122,24 @@ def test_customer_value_table_export_and_top_customers_mask_pii() -> None:
     for raw in ("13812345678", "zw@example.com", "张伟", "13700002222"):
         assert raw not in text
     assert value.top_customers(table, cards, n=1, show_pii=True).loc[0, "phone"] == "13812345678"
+
+
+def test_teaching_expected_order_values_stay_within_three_times_the_largest_purchase(teaching) -> None:
+    """The issue's case: Gamma-Gamma's q = 0.61 on the teaching data (no finite mean spend). No repeat buyer's
+    expected order value exceeds 3x their largest purchase day; one-time buyers get the repeat buyers' median
+    mean spend, not the infinite population mean."""
+    summary, tx = teaching["summary"], teaching["data"].transactions
+    models = value.fit_value_models(summary)
+    gg = models.gamma_gamma
+    assert gg.params_["q"] < 1 and gg.summary().set_index("parameter").loc["q", "upper_95"] < 1
+    assert not value.spend_model_is_finite(gg)
+    out = value.expected_order_value(models, summary)
+    assert out.attrs["spend_rule"].startswith("shrinkage to the median") and np.isfinite(out).all()
+    days = tx.groupby(["customer_id", tx["order_date"].dt.normalize()])["amount"].sum()
+    largest_day = days.groupby(level=0).max().reindex(summary.index)
+    repeat = (summary["frequency"] > 0) & (summary["monetary_value"] > 0)
+    assert (out[repeat] <= value.fitting.SPEND_CAP * largest_day[repeat] + 1e-9).all()
+    median = summary.loc[repeat, "monetary_value"].median()
+    assert out[~repeat].eq(median).all()
+    # the CLV list is no longer led by 2-order customers with an expected order value in the tens of thousands
+    assert out.max() <= value.fitting.SPEND_CAP * summary["monetary_value"].max()
