@@ -77,13 +77,22 @@ def test_same_purchase_rate_for_everyone_is_named() -> None:
     assert "r, alpha → ∞" in bg.status_ and "same rate" in bg.status_
 
 
-def test_gamma_gamma_orders_of_fixed_value_are_named() -> None:
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [({"p": 1e5, "q": 4.0, "v": 15.0}, "p → ∞ (each customer's orders are always of the same value"),
+     # q, v -> inf with p v / (q - 1) fixed: every customer's mean order value is the same (15 x 6 = 90)
+     ({"p": 6.0, "q": 1e7, "v": 1.5e8}, "q, v → ∞ (every customer has the same mean spend per order")],
+    ids=["fixed-order-value", "same-mean-spend"],
+)
+def test_gamma_gamma_parameter_at_a_bound_is_named(params: dict, named: str) -> None:
     data = _rfm(r=0.5, alpha=5.0, a=0.8, b=2.5)
-    spend = simulate_gamma_gamma(data["frequency"], p=1e5, q=4.0, v=15.0, seed=2)
+    spend = simulate_gamma_gamma(data["frequency"], seed=2, **params)
     keep = data["frequency"] > 0
     gg = _quiet_fit(GammaGammaModel(), data["frequency"][keep], spend[keep])
-    assert gg.converged_ is False
-    assert "p → ∞" in gg.status_ and "same value" in gg.status_
+    assert gg.converged_ is False and named in gg.status_
+    p, q, v = gg.params_[["p", "q", "v"]]
+    truth = params["p"] * params["v"] / (params["q"] - 1)
+    assert p * v / (q - 1) == pytest.approx(truth, rel=0.05)  # the mean spend that is measured is still right
 
 
 def test_intervals_are_on_the_log_scale_and_positive() -> None:
@@ -110,7 +119,7 @@ def test_given_parameters_are_not_called_fitted() -> None:
 
 # Each parameter pushed to a bound by the data it is fitted to, and the status that names it. Together with
 # the tests above: BG/NBD a -> 0, b -> inf, (a, b) -> inf, (r, alpha) -> inf; Pareto/NBD beta -> inf,
-# (s, beta) -> inf (and s -> 0 on Online Retail, tests/value/test_real_online_retail.py); Gamma-Gamma p -> inf.
+# (s, beta) -> inf (and s -> 0 on Online Retail, tests/value/test_real_online_retail.py); Gamma-Gamma below.
 @pytest.mark.parametrize(
     ("model", "params", "named"),
     [
@@ -132,15 +141,3 @@ def test_purchase_model_parameter_at_a_bound_is_named(model: type, params: dict,
         {"b"} if named.startswith("a → 0") else set())
     table = fitted.diagnostics_.set_index("parameter")
     assert set(table.index[~table["identified"]]) >= flagged
-
-
-def test_gamma_gamma_same_mean_spend_for_everyone_is_named() -> None:
-    """q, v -> inf with p v / (q - 1) fixed: every customer's mean order value is the same (here 15 x 6 = 90)."""
-    data = _rfm(r=0.5, alpha=5.0, a=0.8, b=2.5)
-    spend = simulate_gamma_gamma(data["frequency"], p=6.0, q=1e7, v=1.5e8, seed=2)
-    keep = data["frequency"] > 0
-    gg = _quiet_fit(GammaGammaModel(), data["frequency"][keep], spend[keep])
-    assert gg.converged_ is False
-    assert "q, v → ∞ (every customer has the same mean spend per order" in gg.status_
-    p, q, v = gg.params_[["p", "q", "v"]]
-    assert p * v / (q - 1) == pytest.approx(90.0, rel=0.05)  # the ratio that is measured is still right
