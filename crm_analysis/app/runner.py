@@ -597,11 +597,38 @@ def _mark_interrupted(notebook: Path, how: str) -> None:
     tmp.replace(notebook)
 
 
+def _mask_executed(notebook: Path) -> None:
+    """Mask personal data (:func:`privacy.mask_text`) in an executed notebook's markdown and text outputs,
+    tracebacks included (kept, masked): the notebook lies in the shared run folder. Images are left."""
+    try:
+        nb = nbformat.read(str(notebook), as_version=4)
+    except Exception:  # never written, or cut off mid-write: nothing to mask
+        return
+    texts = ("text/plain", "text/html", "text/markdown", "text/latex")
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = privacy.mask_text(cell.source)
+        for output in cell.get("outputs", []):
+            fields = {"stream": ["text"], "error": ["evalue"]}.get(output.output_type, [])
+            for name in fields:
+                output[name] = privacy.mask_text(output[name])
+            if output.output_type == "error":
+                output.traceback = [privacy.mask_text(line) for line in output.traceback]
+            for mime in (m for m in texts if m in output.get("data", {})):
+                output.data[mime] = privacy.mask_text(output.data[mime])
+    tmp = notebook.with_name(f".{notebook.name}.tmp")
+    nbformat.write(nb, str(tmp))
+    tmp.replace(notebook)
+
+
 def _chapter_page(chapter: ChapterResult, show_code: bool, show_pii: bool, lang: Any) -> Path | None:
     """The chapter's HTML for readers: :func:`reader_notebook` (a short message in place of a
-    traceback, personal data masked) rendered next to the executed notebook, which keeps everything."""
+    traceback, personal data masked) rendered next to the executed notebook, which keeps everything
+    (personal data masked there too, unless ``show_pii``)."""
     if not chapter.notebook.exists():
         return None
+    if not show_pii:
+        _mask_executed(chapter.notebook)
     reader = chapter.notebook.parent / ".reader" / chapter.notebook.name
     before = i18n.language()
     try:

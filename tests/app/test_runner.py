@@ -279,7 +279,8 @@ def test_bad_inputs_are_refused_before_anything_runs(tmp_path: Path) -> None:
 def test_undeclared_parameter_warns(tmp_path: Path) -> None:
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "x").write_text("earlier run")
-    with pytest.warns(UserWarning, match="'colour' is not declared"), pytest.raises(OutputFolderError, match="not empty"):
+    with (pytest.warns(UserWarning, match="'colour' is not declared"),
+          pytest.raises(OutputFolderError, match="not empty")):
         run_report("cdnow", parameters={"colour": "red", "seed": 1}, out_dir=tmp_path / "busy", notebooks_dir=FIXTURES)
 
 
@@ -287,3 +288,21 @@ def test_fixture_notebooks_are_committed_without_outputs() -> None:
     for path in FIXTURES.glob("*.ipynb"):
         nb = nbformat.read(path, as_version=4)
         assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+
+
+def test_personal_data_is_masked_in_the_executed_notebook_traceback_kept(tmp_path: Path) -> None:
+    from crm_analysis.app.runner import _mask_executed
+
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="call 13812345678\n"),
+                    nbformat.v4.new_output("execute_result", data={"text/html": "<td>li@example.com</td>"}),
+                    nbformat.v4.new_output("error", ename="ValueError", evalue="row 110105199003071234",
+                                           traceback=["File x.py, line 3", "ValueError: row 110105199003071234"])]
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("13900001111")]), str(path))
+    _mask_executed(path)
+    nb = nbformat.read(str(path), as_version=4)
+    stream, html, error = nb.cells[0].outputs
+    assert stream.text == "call 138****5678\n" and html.data["text/html"] == "<td>l***@example.com</td>"
+    assert error.evalue == "row ****************34" and error.traceback[0] == "File x.py, line 3"
+    assert nb.cells[1].source == "139****1111"
