@@ -211,7 +211,11 @@ def _base_features(tx: pd.DataFrame, lines: _Lines, as_of: pd.Timestamp, trend_p
 def _transaction_features(tx: pd.DataFrame, as_of: pd.Timestamp, trend_period_days: int,
                           max_categories: int) -> pd.DataFrame:
     """The features computed from the transaction lines (pandas engine), indexed by sorted customer id."""
-    tx = tx.assign(order_date=local_times(tx["order_date"])[0])  # zoned times: the one rule of data.parsers
+    if getattr(tx["order_date"].dtype, "tz", None) is not None:  # zoned times: the one rule of data.parsers
+        local, zone = local_times(tx["order_date"])
+        tx = tx.assign(order_date=local)
+        if zone is not None and as_of.tzinfo is not None:  # a zoned as-of date: the same local wall clock
+            as_of = local_times(pd.Series([as_of]), time_zone=zone[0])[0].iloc[0]
     lines = _Lines(tx, as_of)
     features = _base_features(tx, lines, as_of, trend_period_days)
     if "product_category" in tx.columns:
