@@ -22,7 +22,9 @@ def _same(a: float, b: float) -> bool:
 def check_against_truth(truth: pd.DataFrame, *, times: pd.DataFrame | None = None,
                         found_topics: pd.Series | None = None, followed: pd.DataFrame | None = None,
                         recovery: pd.DataFrame | None = None, follow_days: int = TRUTH_FOLLOW_DAYS,
-                        first_response_hours: float = 24.0, resolution_hours: float = 72.0) -> pd.DataFrame:
+                        first_response_hours: float = 24.0, resolution_hours: float = 72.0,
+                        adherence: pd.DataFrame | None = None, plan: pd.DataFrame | None = None,
+                        as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """The chapter's figures next to the generator's truth, one row per check.
 
     Checks (each only when its inputs are given):
@@ -34,7 +36,11 @@ def check_against_truth(truth: pd.DataFrame, *, times: pd.DataFrame | None = Non
     * service recovery: the true effect of an unresolved first complaint on buying again within 180 days
       (mean of ``kept_effect_180d`` over the customers in "not resolved") must have the sign of the
       chapter's adjusted difference and lie in its interval; resolution **time** has no effect in the
-      generator, so the interval of "resolved late" must hold 0.
+      generator, so the interval of "resolved late" must hold 0;
+    * visit plan: per tier, the share of the chapter's customers in the plan contacted on time must **equal**
+      the generator's: the share of its customers in the plan (``in_plan``) of that tier (``plan_tier``, the
+      same ABC rule on the true net spend) whose last planned contact lies within the tier's plan days before
+      the same as-of date.
 
     Parameters
     ----------
@@ -53,6 +59,13 @@ def check_against_truth(truth: pd.DataFrame, *, times: pd.DataFrame | None = Non
         The chapter's window; the recovery check needs 180 (the truth's).
     first_response_hours, resolution_hours : float
         The standards, hours.
+    adherence : DataFrame, optional
+        :func:`crm_analysis.care.plan_adherence` output (index customer_id; ``tier``, ``plan_days``,
+        ``on_time``).
+    plan : DataFrame, optional
+        ``CRMData.truth.care_plan``: ``customer_id``, ``last_planned_contact``, ``as_of``.
+    as_of : Timestamp, optional
+        The chapter's analysis date; the plan check needs the truth's (``plan["as_of"]``).
 
     Returns
     -------
@@ -113,6 +126,16 @@ def check_against_truth(truth: pd.DataFrame, *, times: pd.DataFrame | None = Non
             sign_ok = true_value == 0 or np.sign(row["kept_difference"]) == np.sign(true_value)
             add(f"recovery: {group} vs {row['reference']} (kept within 180 days)", float(row["kept_difference"]),
                 true_value, inside and sign_ok, f"[{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]")
+    if adherence is not None and plan is not None and len(plan) and as_of is not None \
+            and pd.Timestamp(as_of) == pd.Timestamp(plan["as_of"].iloc[0]):
+        days = adherence.groupby("tier")["plan_days"].first()
+        theirs = plan[plan["in_plan"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
+        gap = (pd.Timestamp(as_of) - theirs["last_planned_contact"]).dt.days.astype("float64")
+        true_on_time = (gap <= theirs["plan_tier"].astype(str).map(days).astype("float64")).groupby(
+            theirs["plan_tier"].astype(str).to_numpy()).mean()
+        for tier, group in adherence.groupby("tier"):
+            mine, true = float(group["on_time"].mean()), float(true_on_time.get(str(tier), np.nan))
+            add(f"visit plan: tier {tier} on time (share)", mine, true, _same(mine, true))
     return pd.DataFrame(rows, columns=["check", "chapter", "truth", "interval", "holds"])
 
 

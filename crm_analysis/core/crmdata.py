@@ -186,11 +186,15 @@ class Truth:
     interactions : pandas.DataFrame or None
         Inquiries and complaints: interaction_id, response_hours, resolution_hours, true_topic,
         kept_effect_180d (``truth/interactions.csv``; None for data generated before it existed).
+    care_plan : pandas.DataFrame or None
+        One row per customer: customer_id, plan_tier, in_plan, on_time_p, last_planned_contact, as_of
+        (``truth/care_plan.csv``; None for data generated before it existed).
     """
 
     customers: pd.DataFrame
     defects: pd.DataFrame
     interactions: pd.DataFrame | None = None
+    care_plan: pd.DataFrame | None = None
 
 
 @dataclass

@@ -20,4 +20,5 @@ TABLE_FILES = {
     "exit_survey": "exit_survey.csv",
 }
 TRUTH_SUBDIR = "truth"
-TRUTH_FILES = {"customers": "customers.csv", "defects": "defects.csv", "interactions": "interactions.csv"}
+TRUTH_FILES = {"customers": "customers.csv", "defects": "defects.csv", "interactions": "interactions.csv",
+               "care_plan": "care_plan.csv"}

@@ -177,6 +177,16 @@ TRUTH_TABLES: dict[str, tuple[Field, ...]] = {
               "purchase within 180 days after the complaint caused by it staying unresolved (0 if resolved; "
               "resolution time has no effect)", "-0.31"),
     ),
+    "care_plan": (
+        Field("customer_id", "string", True, "Customer key", "C000123"),
+        Field("plan_tier", "string", True, "ABC tier of net spend before as_of: the contact plan the generator "
+              "followed (A every 30 days, B every 90, C every 365)", "A"),
+        Field("in_plan", "bool", True, "A completed purchase within 365 days before as_of", "true"),
+        Field("on_time_p", "float", True, "Known probability that the tier's last planned contact was on time",
+              "0.8"),
+        Field("last_planned_contact", "date", False, "Last visit or care call before as_of", "2025-12-02"),
+        Field("as_of", "date", True, "The analysis date of this truth", "2025-12-31"),
+    ),
 }
 
 TABLE_NAMES = tuple(TABLES)

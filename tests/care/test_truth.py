@@ -69,3 +69,47 @@ def test_a_wrong_figure_fails_its_check(teaching):
     shuffled = pd.Series(np.random.default_rng(0).permutation(["x", "y"] * 900)[:1785],
                          index=truth["interaction_id"][truth["true_topic"].notna()].to_numpy())
     assert not care.check_against_truth(truth, found_topics=shuffled)["holds"].iloc[0]
+
+
+def _plan(data, as_of, plan_days=None, drop=None):
+    spend = customer_features(data, as_of=as_of, include_attributes=False)
+    tiers = care.customer_tiers(spend["monetary"]).frame["tier"]
+    in_plan = spend.index[spend["recency_days"] <= 365]
+    log = data.interactions if drop is None else data.interactions.drop(drop)
+    return care.plan_adherence(log, tiers.reindex(in_plan).dropna(), as_of, plan_days=plan_days,
+                               since=spend["first_purchase"])
+
+
+def test_visit_plan_adherence_per_tier_equals_the_truth(teaching):
+    data, truth, _, as_of = teaching
+    plan = crm_analysis.load(paths.TEACHING_DIR).truth.care_plan
+    assert plan["as_of"].iloc[0] == as_of == pd.Timestamp("2025-12-31")
+    assert int(plan["in_plan"].sum()) == 3082 and plan["on_time_p"].gt(0).all()
+    adherence = _plan(data, as_of)
+    checks = care.check_against_truth(truth, adherence=adherence, plan=plan, as_of=as_of).set_index("check")
+    assert len(checks) == 3 and checks["holds"].all()
+    shares = checks["chapter"].round(4).to_dict()
+    assert shares == {"visit plan: tier A on time (share)": 0.7252, "visit plan: tier B on time (share)": 0.6418,
+                      "visit plan: tier C on time (share)": 0.437}
+    assert (checks["chapter"] == checks["truth"]).all()  # exactly, not to a rounding
+    # The plan was followed imperfectly, A best; each share is below the tier's known on-time chance for those who
+    # stayed (customers who left in the last year are in the plan but no longer visited).
+    known = plan.groupby("plan_tier")["on_time_p"].first()
+    chapter = [checks.loc[f"visit plan: tier {tier} on time (share)", "chapter"] for tier in "ABC"]
+    assert chapter == sorted(chapter, reverse=True) and all(c < known[t] for c, t in zip(chapter, "ABC", strict=True))
+    # Other plan days: the truth follows them.
+    tighter = care.check_against_truth(truth, adherence=_plan(data, as_of, {"A": 30, "B": 60, "C": 365}),
+                                       plan=plan, as_of=as_of)
+    assert tighter["holds"].all() and tighter["chapter"].iloc[1] < shares["visit plan: tier B on time (share)"]
+
+
+def test_a_lost_visit_or_another_date_fails_or_skips_the_plan_check(teaching):
+    data, truth, _, as_of = teaching
+    plan = crm_analysis.load(paths.TEACHING_DIR).truth.care_plan
+    log, full = data.interactions, _plan(data, as_of)
+    five = full.index[(full["tier"] == "A") & full["on_time"]][:5]  # their visits and care calls lost
+    recent = log[log["customer_id"].astype("string").isin(five) & log["kind"].isin(["visit", "care_call"])].index
+    checks = care.check_against_truth(truth, adherence=_plan(data, as_of, drop=recent), plan=plan, as_of=as_of)
+    assert not checks.set_index("check").loc["visit plan: tier A on time (share)", "holds"]
+    later = as_of + pd.Timedelta(days=7)  # the truth is as of its own date: no claim for another one
+    assert care.check_against_truth(truth, adherence=_plan(data, later), plan=plan, as_of=later).empty

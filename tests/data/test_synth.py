@@ -116,7 +116,7 @@ def test_committed_teaching_data_is_reproduced_byte_for_byte(tmp_path):
     committed = paths.TEACHING_DIR
     synth.generate_to_dir(tmp_path, n_customers=5000, seed=synth.DEFAULT_SEED)
     names = _files(tmp_path)
-    assert names == _files(committed) and len(names) == 7  # 4 tables, 3 truth files
+    assert names == _files(committed) and len(names) == 8  # 4 tables, 4 truth files
     for name in names:
         assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), name
 
@@ -145,7 +145,7 @@ def test_write_dataset_equals_generate_to_dir(tmp_path):
     synth.write_dataset(synth.generate(400, seed=9), tmp_path / "a")
     synth.generate_to_dir(tmp_path / "b", n_customers=400, seed=9)
     names = _files(tmp_path / "a")
-    assert names == _files(tmp_path / "b") and len(names) == 7
+    assert names == _files(tmp_path / "b") and len(names) == 8
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
@@ -346,11 +346,16 @@ def test_new_streams_leave_every_older_column_as_it_was():
     t0, end_day, rise_day = _period("2023-01-01", "2025-12-31")
     runs = []
     for extra_seed in (1, 2):
-        extra = (np.random.default_rng([extra_seed, 19]), np.random.default_rng([extra_seed, 14]))
+        extra = (np.random.default_rng([extra_seed, 19]), np.random.default_rng([extra_seed, 14]),
+                 np.random.default_rng([extra_seed, 19, 2]))
         runs.append(_chunk(np.random.default_rng(5), 300, t0, end_day, rise_day, _Counters(), extra))
     a, b = runs
     old = ["interaction_id", "customer_id", "date", "kind", "topic", "satisfaction", "resolved"]
-    pd.testing.assert_frame_equal(a.tables["interactions"][old], b.tables["interactions"][old])
+    # The planned contacts (issue 19) are appended after the older rows, which stay as they were.
+    n_a, n_b = (int(np.flatnonzero(np.diff(r.tables["interactions"]["date"].to_numpy()) < 0)[0]) + 1 for r in runs)
+    assert n_a == n_b and len(a.tables["interactions"]) > n_a
+    pd.testing.assert_frame_equal(a.tables["interactions"][old].iloc[:n_a], b.tables["interactions"][old].iloc[:n_a])
+    assert not a.tables["interactions"]["date"].iloc[n_a:].equals(b.tables["interactions"]["date"].iloc[n_b:])
     pd.testing.assert_frame_equal(a.tables["customers"], b.tables["customers"])
     pd.testing.assert_frame_equal(a.tables["exit_survey"], b.tables["exit_survey"])
     pd.testing.assert_frame_equal(a.truth_customers, b.truth_customers)
@@ -450,3 +455,27 @@ def test_a_service_log_with_chinese_headers_maps_onto_the_new_columns(tmp_path):
     assert not any(c.endswith("_2") for c in log.columns)
     assert log["responded_at"].iloc[0] == pd.Timestamp("2024-05-02 14:10") and pd.isna(log["resolved_at"].iloc[1])
     assert log["text"].tolist() == ["快递一周还没到", "发票怎么开"]
+
+
+def test_planned_contacts_follow_the_tier_plan_and_the_truth_knows_them(data):
+    """Issue 19: one planned visit (A) or care call (B, C) per customer in the plan, on time with the tier's known
+    probability; the truth's last planned contact is the log's, and nobody is contacted after leaving."""
+    from crm_analysis.data.synth.care import PLAN_DAYS, PLAN_ON_TIME_P
+
+    plan = data.truth.care_plan.set_index("customer_id")
+    assert set(plan.index) == set(data.truth.customers["customer_id"])
+    as_of = plan["as_of"].iloc[0]
+    log = data.interactions
+    planned = log[log["kind"].isin(["visit", "care_call"]) & (log["date"] < as_of)]
+    last = planned.groupby("customer_id")["date"].max().reindex(plan.index)
+    pd.testing.assert_series_equal(last, plan["last_planned_contact"], check_names=False, check_dtype=False)
+    churned = data.truth.customers.set_index("customer_id")["is_churned"].reindex(plan.index).astype(bool)
+    left = churned[churned].index
+    after = log[log["customer_id"].isin(left)].merge(data.truth.customers, on="customer_id")
+    assert (after["date"] <= after["churn_date"]).all()
+    ours = plan[plan["in_plan"].astype(bool) & ~churned]  # those still customers: the plan's known chance
+    gap = (as_of - ours["last_planned_contact"]).dt.days
+    share = (gap <= ours["plan_tier"].map(PLAN_DAYS)).groupby(ours["plan_tier"]).mean()
+    for tier in "ABC":  # at least the plan's own chance (older contacts also count), never everyone
+        assert PLAN_ON_TIME_P[tier] - 0.1 <= share[tier] < 1, (tier, share[tier])
+    assert ours.groupby("plan_tier")["on_time_p"].first().to_dict() == PLAN_ON_TIME_P

@@ -79,7 +79,8 @@ def _read_truth(folder: Path) -> Truth | None:
         else:
             raw = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
         frames[name] = _typed_truth(raw, name)
-    return Truth(customers=frames["customers"], defects=frames["defects"], interactions=frames.get("interactions"))
+    return Truth(customers=frames["customers"], defects=frames["defects"], interactions=frames.get("interactions"),
+                 care_plan=frames.get("care_plan"))
 
 
 def _load_folder(folder: Path, log: _Log, label: str | None = None) -> CRMData:

@@ -198,3 +198,101 @@ def _kept_effect(log: pd.DataFrame, orders, people, rise_day: int) -> np.ndarray
     # The first order in the window is completed, or it is cancelled, the customer stays and the next one is.
     completed = (1 - _CANCEL_P) * at_least_one + _CANCEL_P * (1 - _CANCEL_P) * (1 - people.p_drop[cust]) * at_least_two
     return -_HAZARD_SERVICE * others * completed
+
+
+#: The contact plan the generator follows (the chapter's default, :data:`crm_analysis.care.DEFAULT_PLAN_DAYS`):
+#: days allowed between planned contacts per value tier, and the known probability that a customer of the tier
+#: had their last planned contact on time at the as-of date (the plan is followed imperfectly).
+PLAN_DAYS: dict[str, int] = {"A": 30, "B": 90, "C": 365}
+PLAN_ON_TIME_P: dict[str, float] = {"A": 0.80, "B": 0.65, "C": 0.50}
+#: Customers with a completed purchase within this many days before the as-of date are in the plan
+#: (the chapter's default ``active_days``).
+PLAN_ACTIVE_DAYS = 365
+_PLAN_KIND = {"A": "visit", "B": "care_call", "C": "care_call"}
+_PLAN_TOPIC = {"visit": "account_review", "care_call": "follow_up"}
+
+
+def _abc(value: np.ndarray, a: float = 0.80, b: float = 0.95) -> np.ndarray:
+    """ABC tiers by cumulative share of net spend, the rule of :func:`crm_analysis.features.abc.abc_tiers`
+    (largest first, ties by position; the customer crossing a threshold keeps the higher tier; <= 0 is C)."""
+    value = np.clip(np.nan_to_num(value.astype(float)), 0, None)
+    out = np.full(value.size, "C", dtype=object)
+    total = value.sum()
+    if total <= 0:
+        return out
+    order = np.lexsort((np.arange(value.size), -value))
+    before = (np.cumsum(value[order]) - value[order]) / total
+    positive = value[order] > 0
+    out[order] = np.where(positive & (before < a), "A", np.where(positive & (before < b), "B", "C"))
+    return out
+
+
+def plan_contacts(rng: np.random.Generator, interactions: pd.DataFrame, lines: pd.DataFrame,
+                  customer_ids: np.ndarray, as_of: pd.Timestamp, left: np.ndarray | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Planned visits and care calls per value tier, followed imperfectly, and the plan's truth.
+
+    Each customer's tier is the ABC tier (80 % / 95 %) of their net spend before ``as_of`` (completed and
+    returned lines of ``lines``, before any injected defect), the chapter's rule when it runs alone. A customer
+    in the plan (a completed purchase within :data:`PLAN_ACTIVE_DAYS` days before ``as_of``) of tier ``T`` gets
+    one planned contact (A: a visit, B and C: a care call): with probability ``PLAN_ON_TIME_P[T]`` on time, a
+    uniform 1..``PLAN_DAYS[T]`` days before ``as_of``, else late, ``PLAN_DAYS[T]`` + 1..``PLAN_DAYS[T]`` days
+    before it (and not at all when that is before the first purchase or after the customer left).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The plan's own stream.
+    interactions : DataFrame
+        The chunk's interactions so far (``customer_id``, ``date``, ``kind``): its earlier visits and care calls
+        count for the truth too.
+    lines : DataFrame
+        The chunk's transaction lines before defects (``customer_id``, ``order_date``, ``amount``, ``status``).
+    customer_ids : ndarray
+        The chunk's customers (not deleted ones), in id order.
+    as_of : Timestamp
+        The analysis date the truth is for.
+    left : ndarray of datetime64, optional
+        Date each customer dropped out (NaT while a customer): no contact after it.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The new contacts (``customer_id``, ``date``, ``kind``, ``topic``, ``channel``), by date then customer;
+        and the truth, one row per customer: ``customer_id``, ``plan_tier``, ``in_plan``, ``on_time_p``,
+        ``last_planned_contact`` (last visit or care call before ``as_of``, old rows and new), ``as_of``.
+
+    Examples
+    --------
+    >>> from crm_analysis.data.synth import generate
+    >>> plan = generate(300, seed=7).truth.care_plan
+    >>> sorted(plan["plan_tier"].unique().tolist())
+    ['A', 'B', 'C']
+    """
+    ids = pd.Index(customer_ids, dtype=object)
+    before = lines[(lines["order_date"] < as_of) & (lines["status"] != "cancelled")]
+    spend = before.groupby("customer_id")["amount"].sum().reindex(ids).fillna(0.0)
+    bought = before[(before["status"] == "completed") & (before["amount"] > 0)].groupby("customer_id")["order_date"]
+    last_buy, first_buy = bought.max().reindex(ids), bought.min().reindex(ids)
+    tier = _abc(spend.to_numpy())
+    in_plan = ((as_of - last_buy).dt.days <= PLAN_ACTIVE_DAYS).fillna(False).to_numpy(dtype=bool)
+    days = np.array([PLAN_DAYS[t] for t in tier])
+    p = np.array([PLAN_ON_TIME_P[t] for t in tier])
+    on_time = rng.random(ids.size) < p
+    gap = np.where(on_time, 1 + np.floor(rng.random(ids.size) * days),
+                   days + 1 + np.floor(rng.random(ids.size) * days))
+    date = as_of - pd.to_timedelta(gap, unit="D")
+    keep = in_plan & (date >= first_buy.fillna(as_of)).to_numpy(dtype=bool)
+    if left is not None:
+        keep &= ~np.asarray(date > pd.DatetimeIndex(left), dtype=bool)  # NaT (still a customer) compares False
+    kind = np.array([_PLAN_KIND[t] for t in tier], dtype=object)
+    new = pd.DataFrame({"customer_id": ids.to_numpy()[keep], "date": date[keep].to_numpy(), "kind": kind[keep],
+                        "topic": [_PLAN_TOPIC[k] for k in kind[keep]],
+                        "channel": np.where(kind[keep] == "visit", "in_person", "phone")})
+    new = new.sort_values(["date", "customer_id"], kind="stable").reset_index(drop=True)
+    planned = pd.concat([interactions[["customer_id", "date", "kind"]], new[["customer_id", "date", "kind"]]])
+    planned = planned[planned["kind"].isin(["visit", "care_call"]) & (planned["date"] < as_of)]
+    last = planned.groupby("customer_id")["date"].max().reindex(ids)
+    truth = pd.DataFrame({"customer_id": ids.to_numpy(), "plan_tier": tier, "in_plan": in_plan, "on_time_p": p,
+                          "last_planned_contact": last.to_numpy(), "as_of": as_of})
+    return new, truth

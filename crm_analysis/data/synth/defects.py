@@ -58,6 +58,7 @@ class _Chunk:
     truth_customers: pd.DataFrame
     defects: pd.DataFrame
     truth_interactions: pd.DataFrame
+    truth_care_plan: pd.DataFrame | None = None
 
 
 def _defect_rows(table: str, record_id, source_row, defect: str, column: str, detail=None) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from crm_analysis.core.crmdata import CRMData, Truth
 from crm_analysis.core.paths import TABLE_FILES
 from crm_analysis.core.schema import REASON_CATEGORIES, TABLES
 from crm_analysis.data.synth.activity import _exit_survey, _interactions, _Orders, _simulate, _transactions
-from crm_analysis.data.synth.care import care_columns
+from crm_analysis.data.synth.care import care_columns, plan_contacts
 from crm_analysis.data.synth.defects import (
     _Chunk,
     _Counters,
@@ -28,14 +28,15 @@ from crm_analysis.data.synth.people import _days_to_dates, _draw_people, _ids, _
 
 def _chunk(
     rng: np.random.Generator, n: int, start: pd.Timestamp, end_day: int, rise_day: int, counters: _Counters,
-    extra: tuple[np.random.Generator, np.random.Generator] | None = None,
+    extra: tuple[np.random.Generator, ...] | None = None,
 ) -> _Chunk:
     """Simulate ``n`` customers (plus a few deleted ones and duplicates) and build all their tables.
 
     ``extra`` holds the chunk's own streams of the columns added later (the care columns of the
-    interactions, the blank statuses of the transactions), so that every older column stays as it was.
+    interactions, the blank statuses of the transactions, the planned contacts), so that every older column and
+    row stays as it was.
     """
-    extra = extra or (np.random.default_rng([0, 19]), np.random.default_rng([0, 14]))
+    extra = extra or (np.random.default_rng([0, 19]), np.random.default_rng([0, 14]), np.random.default_rng([0, 19, 2]))
     n_deleted = int(rng.binomial(n, _ORPHAN_P))
     total = n + n_deleted
     people = _draw_people(rng, total, end_day)
@@ -107,7 +108,14 @@ def _chunk(
     care, truth_interactions = care_columns(extra[0], interactions.assign(order=inter["order"].to_numpy()),
                                             orders, people, rise_day)
     interactions = pd.concat([interactions, care], axis=1)
-    counters.interaction += len(inter)
+    # The contact plan (issue 19): appended after every older row, numbered after them, from its own stream.
+    left = _days_to_dates(start, np.where(churned, churn_day, np.nan)[~deleted])
+    planned, truth_plan = plan_contacts(extra[2], interactions, lines, person_ids[~deleted],
+                                        start + pd.Timedelta(days=end_day), pd.DatetimeIndex(left).to_numpy())
+    planned.insert(0, "interaction_id", _ids("I", counters.interaction + len(inter) + 1 + np.arange(len(planned)),
+                                             9).astype(object))
+    interactions = pd.concat([interactions, planned], ignore_index=True)
+    counters.interaction += len(interactions)
     interactions.index = pd.RangeIndex(len(interactions)) + counters.rows["interactions"] + 2
 
     survey = _exit_survey(rng, churned & ~deleted, reason, churn_day, end_day)
@@ -145,7 +153,7 @@ def _chunk(
     defects = pd.concat([cust_defects, tx_defects], ignore_index=True)
     defects["column"] = defects["column"].replace("", None)
     return _Chunk(tables, _typed(truth_customers, "customers", truth=True), _typed(defects, "defects", truth=True),
-                  _typed(truth_interactions, "interactions", truth=True))
+                  _typed(truth_interactions, "interactions", truth=True), _typed(truth_plan, "care_plan", truth=True))
 
 
 def _blank_statuses(rng: np.random.Generator, transactions: pd.DataFrame, defects: pd.DataFrame) -> pd.DataFrame:
@@ -196,7 +204,8 @@ def _chunks(n_customers: int, seed: int, chunk_size: int, start: str, end: str):
     sizes = [min(chunk_size, n_customers - i) for i in range(0, n_customers, chunk_size)]
     counters = _Counters()
     for i, (child, size) in enumerate(zip(np.random.SeedSequence(seed).spawn(len(sizes)), sizes, strict=True)):
-        extra = (np.random.default_rng([seed, 19, i]), np.random.default_rng([seed, 14, i]))
+        extra = (np.random.default_rng([seed, 19, i]), np.random.default_rng([seed, 14, i]),
+                 np.random.default_rng([seed, 19, 2, i]))
         yield _chunk(np.random.default_rng(child), size, t0, end_day, rise_day, counters, extra)
 
 
@@ -248,5 +257,6 @@ def generate(
         customers=pd.concat([c.truth_customers for c in chunks], ignore_index=True),
         defects=pd.concat([c.defects for c in chunks], ignore_index=True),
         interactions=pd.concat([c.truth_interactions for c in chunks], ignore_index=True),
+        care_plan=pd.concat([c.truth_care_plan for c in chunks], ignore_index=True),
     )
     return CRMData(**tables, truth=truth, source=_source(seed))

@@ -77,13 +77,16 @@ class _Sink:
             self.writers[key].write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
         self.started.add(key)
 
-    def write_data(self, tables: dict[str, pd.DataFrame], truth_customers, defects, truth_interactions=None) -> None:
+    def write_data(self, tables: dict[str, pd.DataFrame], truth_customers, defects, truth_interactions=None,
+                   truth_care_plan=None) -> None:
         for name, table in tables.items():
             self.write(f"tables/{name}", table)
         self.write("truth/customers", truth_customers)
         self.write("truth/defects", defects)
         if truth_interactions is not None:
             self.write("truth/interactions", truth_interactions)
+        if truth_care_plan is not None:
+            self.write("truth/care_plan", truth_care_plan)
 
     def close(self) -> None:
         for writer in self.writers.values():
@@ -139,7 +142,8 @@ def write_dataset(data: CRMData, out_dir: str | Path, *, fmt: str = "csv") -> Pa
         raise ValueError("write_dataset needs a generated dataset with truth (data.truth is None)")
     sink = _Sink(out_dir, fmt)
     try:
-        sink.write_data(data.tables(), data.truth.customers, data.truth.defects, data.truth.interactions)
+        sink.write_data(data.tables(), data.truth.customers, data.truth.defects, data.truth.interactions,
+                        data.truth.care_plan)
     finally:
         sink.close()
     return Path(out_dir)
@@ -201,7 +205,8 @@ def generate_to_dir(
         bar = tqdm(total=n_customers, unit="customers", desc="generating")
     try:
         for chunk in chunks:
-            sink.write_data(chunk.tables, chunk.truth_customers, chunk.defects, chunk.truth_interactions)
+            sink.write_data(chunk.tables, chunk.truth_customers, chunk.defects, chunk.truth_interactions,
+                            chunk.truth_care_plan)
             if bar is not None:
                 bar.update(len(chunk.truth_customers))
     finally:
