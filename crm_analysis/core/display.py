@@ -19,6 +19,7 @@ from matplotlib import category, ticker
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from crm_analysis.core import plotting
 from crm_analysis.core.formatting import compact_number, style_frame
 from crm_analysis.core.messages import GLOSSARY, _tr_zh, resolve_language, tr
 
@@ -219,7 +220,7 @@ def install_display_hooks() -> None:
         plt.close(fig)
         if not hasattr(fig, "crm_analysis_number"):
             fig.crm_analysis_number = next(counter)
-        png = print_figure(readable_ticks(translate_figure(fig)), "png", bbox_inches="tight")
+        png = print_figure(plotting.embolden_cjk(readable_ticks(translate_figure(fig))), "png", bbox_inches="tight")
         return png, {FIGURE_METADATA_KEY: fig.crm_analysis_number}
 
     def frame_html(frame: pd.DataFrame) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import matplotlib as mpl
 import numpy as np
-from matplotlib import font_manager, ticker
+from matplotlib import font_manager, patheffects, ticker
 
 from crm_analysis.core.formatting import compact_number
 from crm_analysis.core.messages import resolve_language
@@ -85,9 +85,9 @@ def setup(lang: str = "en") -> None:
     has_cjk = _register_cjk_font()
     if lang == "zh" and not has_cjk:
         raise RuntimeError("lang='zh' needs the manimgx-fonts-cjk package: python -m pip install manimgx-fonts-cjk")
+    # Latin first in both languages: the CJK font's default instance is its thinnest weight, so
+    # numbers and Latin words read better in DejaVu; Chinese glyphs fall back to the CJK font.
     families = [LATIN_FALLBACK, CJK_FAMILY] if has_cjk else [LATIN_FALLBACK]
-    if lang == "zh":
-        families.reverse()
     mpl.rcParams.update(
         {
             # A list of families gives per-glyph fallback: Latin text in the first, Chinese in the next.
@@ -147,6 +147,48 @@ def annotate_cells(ax: Any, image: Any, texts: Sequence[Sequence[str]], **text: 
             continue
         colour = image.cmap(image.norm(values[i, j])) if not np.ma.is_masked(values[i, j]) else (1, 1, 1, 1)
         ax.text(j, i, label, ha="center", va="center", color=text_colour_on(colour), **text)
+
+
+def embolden_cjk(figure: Any, width: float = 0.6) -> Any:
+    """Draw every text of ``figure`` that holds Chinese characters with a heavier stroke, in place.
+
+    The bundled Noto Sans CJK is a variable font whose default instance matplotlib registers is its
+    thinnest weight (100), and matplotlib cannot pick another instance; thin light strokes are hard to
+    read, above all on dark heat-map cells. A stroke of ``width`` points in the text's own colour
+    around each glyph (a matplotlib path effect) gives them about the weight of a regular face.
+    Texts without Chinese characters are left as they are.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+    width : float
+        Stroke width in points.
+
+    Returns
+    -------
+    Figure
+        The same figure.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(); _ = ax.set_title("流失原因"); _ = ax.set_xlabel("days")
+    >>> _ = embolden_cjk(fig)
+    >>> len(ax.title.get_path_effects()), len(ax.xaxis.label.get_path_effects())
+    (1, 0)
+    >>> plt.close(fig)
+    """
+    for text in figure.findobj(mpl.text.Text):
+        if _has_cjk(text.get_text()) and not text.get_path_effects():
+            colour = text.get_color()
+            text.set_path_effects([patheffects.withStroke(linewidth=width, foreground=colour)])
+    return figure
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 
 
 def compact_axis(axis: Any, lang: str | None = None) -> None:

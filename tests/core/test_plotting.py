@@ -221,3 +221,28 @@ def test_histogram_says_what_its_last_bin_holds() -> None:
     assert [t.get_text() for t in ax.texts] == [f"≥ {upper:,.0f} days: 2"]
     ax = churn.plot_interpurchase_times(churn.InactivityWindow(90, 0.9, pd.Series([5.0, 10.0]))).axes[0]
     assert not ax.texts  # nothing beyond the axis, nothing said
+
+
+def test_chinese_text_is_drawn_heavier_than_the_thin_variable_font_default() -> None:
+    """The bundled CJK font renders at weight 100; embolden_cjk must put clearly more ink on the page."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from crm_analysis.core import plotting
+
+    plotting.setup("zh")
+
+    def ink(bold: bool) -> int:
+        fig = plt.figure(figsize=(3, 1), dpi=100)
+        fig.text(0.05, 0.3, "客户流失原因", fontsize=20, color="black")
+        if bold:
+            plotting.embolden_cjk(fig)
+        fig.canvas.draw()
+        pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3].mean(axis=2)
+        plt.close(fig)
+        return int((pixels < 128).sum())
+
+    thin, heavy = ink(False), ink(True)
+    plotting.setup("en")
+    assert thin > 0
+    assert heavy > 1.3 * thin
