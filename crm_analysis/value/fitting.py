@@ -331,7 +331,9 @@ def find_previous_model_fit(output_dir: str | Path, *, source: str | None = None
     candidates = [
         p / "tables" / "model_fit.csv"
         for p in parent.iterdir()
-        if p.is_dir() and p.resolve() != current and (p / "tables" / "model_fit.csv").is_file()
+        # Hidden siblings are a run still being written (.DIR.partial) or set aside (.DIR.private).
+        if p.is_dir() and not p.name.startswith(".") and p.resolve() != current
+        and (p / "tables" / "model_fit.csv").is_file()
     ]
     candidates = [c for c in candidates if _same_source(c, source)]
     if not candidates:

@@ -77,6 +77,8 @@ def test_find_previous_model_fit_picks_latest_sibling_on_same_source(tmp_path) -
     write("20250301-000000", "cdnow", now - 100)  # newer, but other data
     current = tmp_path / "20250401-000000"
     write(current.name, "teaching", now)  # the current run itself is never "previous"
+    write(".20250315-000000.partial", "teaching", now - 50)  # a run still being written (or killed)
+    write(".20250316-000000.private", "teaching", now - 40)  # a hand-off set aside
     found = value.find_previous_model_fit(current, source="teaching")
     assert found is not None and found.parent.parent.name == "20250201-000000"
     assert value.find_previous_model_fit(current).parent.parent.name == "20250301-000000"
