@@ -108,10 +108,11 @@ def _chunk(
     care, truth_interactions = care_columns(extra[0], interactions.assign(order=inter["order"].to_numpy()),
                                             orders, people, rise_day)
     interactions = pd.concat([interactions, care], axis=1)
-    # The contact plan (issue 19): appended after every older row, numbered after them, from its own stream.
+    # The contact plan (issue 19): appended after every older row, numbered after them, from its own stream; its
+    # truth is as of the day after the period (what the chapters take as the analysis date by default).
     left = _days_to_dates(start, np.where(churned, churn_day, np.nan)[~deleted])
     planned, truth_plan = plan_contacts(extra[2], interactions, lines, person_ids[~deleted],
-                                        start + pd.Timedelta(days=end_day), pd.DatetimeIndex(left).to_numpy())
+                                        start + pd.Timedelta(days=end_day + 1), pd.DatetimeIndex(left).to_numpy())
     planned.insert(0, "interaction_id", _ids("I", counters.interaction + len(inter) + 1 + np.arange(len(planned)),
                                              9).astype(object))
     interactions = pd.concat([interactions, planned], ignore_index=True)
