@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
         runs = [Path(a) for a in argv]
         if not runs:
             for lang in ("en", "zh"):
-                out = Path(tmp) / lang
+                out = Path(tmp) / lang / "run"  # apart: the Chinese index would compare itself with the English run
                 code = cli.main(["run", "--out", str(out), "--quiet", "-p", "lang", lang])
                 if code != 0:
                     print(f"the {lang} run failed (exit {code}); screenshots not refreshed", file=sys.stderr)
