@@ -89,6 +89,7 @@ TABLES = {
     "care_recovery_truth": ("05", N_("The same against the teaching data's known churn.")),
     "care_satisfaction_by_month": ("05", N_("Satisfaction ratings per month: mean score and share of low scores.")),
     "care_loyalty_funnel": ("05", N_("Satisfaction, loyalty and recommendation stages.")),
+    "care_truth_checks": ("05", N_("Teaching data: the chapter's figures against the generator's truth.")),
 }
 
 _WORDS = {
@@ -312,7 +313,8 @@ def previous_summary(out_dir: Path, data_sha256: str | None) -> dict[str, Any] |
         return None
     found = []
     for path in out_dir.parent.glob("*/summary.json"):
-        if path.parent.resolve() == out_dir.resolve():
+        # Hidden siblings are a run still being written (.DIR.partial) or set aside (.DIR.private).
+        if path.parent.name.startswith(".") or path.parent.resolve() == out_dir.resolve():
             continue
         try:
             summary = json.loads(path.read_text(encoding="utf-8"))

@@ -129,3 +129,14 @@ def test_chapter_5_and_tiers_on_the_chinese_index(tmp_path):
                   "本周关怀回访名单上的客户数", "本周关怀回访：先是未解决的投诉", "哪些客户按计划得到联系"):
         assert words in page, words
     assert "A 类客户" not in page
+
+
+def test_a_run_still_being_written_is_never_the_previous_run(tmp_path):
+    """A killed or concurrent run's hidden .DIR.partial folder holds a summary.json too: never compared."""
+    index_html(*_run(tmp_path / "20260101", lost=5, finished="2026-01-01T00:00:00"))
+    index_html(*_run(tmp_path / ".20260103.partial", lost=1, finished="2026-01-03T00:00:00"))
+    index_html(*_run(tmp_path / "20260104", lost=7))
+    summary = json.loads((tmp_path / "20260104" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["previous_run"] == "2026-01-01T00:00:00"
+    figures = {f["label"]: f for f in summary["chapters"][0]["key_figures"]}
+    assert figures["lost customers"]["change"] == 2
