@@ -38,9 +38,10 @@ def check_against_truth(truth: pd.DataFrame, *, times: pd.DataFrame | None = Non
       chapter's adjusted difference and lie in its interval; resolution **time** has no effect in the
       generator, so the interval of "resolved late" must hold 0;
     * visit plan: per tier, the share of the chapter's customers in the plan contacted on time must **equal**
-      the generator's: the share of its customers in the plan (``in_plan``) of that tier (``plan_tier``, the
-      same ABC rule on the true net spend) whose last planned contact lies within the tier's plan days before
-      the same as-of date.
+      the share of the same customers whose true last planned contact (``plan``, as of the same date) lies
+      within the tier's plan days. Run alone, the chapter's tiers and customers in the plan are the generator's
+      own (``plan_tier``, ``in_plan``: the same ABC rule on net spend), so this is the generator's per-tier
+      adherence; with chapter 4's tiers it is the truth for those tiers.
 
     Parameters
     ----------
@@ -128,13 +129,12 @@ def check_against_truth(truth: pd.DataFrame, *, times: pd.DataFrame | None = Non
                 true_value, inside and sign_ok, f"[{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]")
     if adherence is not None and plan is not None and len(plan) and as_of is not None \
             and pd.Timestamp(as_of) == pd.Timestamp(plan["as_of"].iloc[0]):
-        days = adherence.groupby("tier")["plan_days"].first()
-        theirs = plan[plan["in_plan"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
-        gap = (pd.Timestamp(as_of) - theirs["last_planned_contact"]).dt.days.astype("float64")
-        true_on_time = (gap <= theirs["plan_tier"].astype(str).map(days).astype("float64")).groupby(
-            theirs["plan_tier"].astype(str).to_numpy()).mean()
+        last = plan.assign(customer_id=plan["customer_id"].astype("string")).set_index("customer_id")
+        last = last["last_planned_contact"].reindex(adherence.index.astype("string"))
+        gap = (pd.Timestamp(as_of) - last).dt.days.astype("float64").to_numpy()
+        true_on_time = pd.Series(gap <= adherence["plan_days"].to_numpy(dtype=float), index=adherence.index)
         for tier, group in adherence.groupby("tier"):
-            mine, true = float(group["on_time"].mean()), float(true_on_time.get(str(tier), np.nan))
+            mine, true = float(group["on_time"].mean()), float(true_on_time[group.index].mean())
             add(f"visit plan: tier {tier} on time (share)", mine, true, _same(mine, true))
     return pd.DataFrame(rows, columns=["check", "chapter", "truth", "interval", "holds"])
 

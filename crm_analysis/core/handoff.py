@@ -277,6 +277,9 @@ def _frames(data: CRMData) -> dict[str, pd.DataFrame]:
     frames = {name: getattr(data, name) for name in _FRAMES if getattr(data, name) is not None}
     if data.truth is not None:
         frames.update(truth_customers=data.truth.customers, truth_defects=data.truth.defects)
+        for name in ("interactions", "care_plan"):  # optional truth (issue 19)
+            if getattr(data.truth, name) is not None:
+                frames[f"truth_{name}"] = getattr(data.truth, name)
     return frames
 
 
@@ -354,9 +357,12 @@ def save_data(run_dir: str | Path, data_source: str, loaded: CRMData, clean: CRM
 def _read(folder: Path, meta: dict, truth: Truth | None) -> CRMData:
     frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["frames"]}
     if meta["truth"] and truth is None:
-        truth = Truth(customers=frames.pop("truth_customers"), defects=frames.pop("truth_defects"))
+        truth = Truth(customers=frames.pop("truth_customers"), defects=frames.pop("truth_defects"),
+                      interactions=frames.pop("truth_interactions", None),
+                      care_plan=frames.pop("truth_care_plan", None))
     else:
-        frames.pop("truth_customers", None), frames.pop("truth_defects", None)
+        for name in ("truth_customers", "truth_defects", "truth_interactions", "truth_care_plan"):
+            frames.pop(name, None)
     return CRMData(**frames, truth=truth, source=meta["source"], source_files=meta["source_files"],
                    rows_in=meta["rows_in"], load_report=LoadReport.from_dict(meta.get("load_report")))
 

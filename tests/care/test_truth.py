@@ -94,6 +94,14 @@ def test_visit_plan_adherence_per_tier_equals_the_truth(teaching):
     assert shares == {"visit plan: tier A on time (share)": 0.7252, "visit plan: tier B on time (share)": 0.639,
                       "visit plan: tier C on time (share)": 0.4372}
     assert (checks["chapter"] == checks["truth"]).all()  # exactly, not to a rounding
+    # Alone, the chapter's tiers and customers in the plan are the generator's own: its per-tier adherence.
+    ours = plan[plan["in_plan"].astype(bool)].set_index("customer_id")
+    assert set(ours.index) == set(adherence.index.astype(str))
+    assert (ours["plan_tier"].reindex(adherence.index.astype(str)).to_numpy() == adherence["tier"].to_numpy()).all()
+    gap = (as_of - ours["last_planned_contact"]).dt.days.astype("float64")  # NaN: never contacted, not on time
+    days = ours["plan_tier"].map({"A": 30, "B": 90, "C": 365}).astype("float64")
+    own = pd.Series((gap <= days).to_numpy(dtype=bool), index=ours.index).groupby(ours["plan_tier"]).mean()
+    assert np.allclose(own.loc[list("ABC")].to_numpy(), checks["truth"].to_numpy(), rtol=0, atol=1e-12)
     # The plan was followed imperfectly, A best; each share is below the tier's known on-time chance for those who
     # stayed (customers who left in the last year are in the plan but no longer visited).
     known = plan.groupby("plan_tier")["on_time_p"].first()

@@ -474,8 +474,9 @@ def test_planned_contacts_follow_the_tier_plan_and_the_truth_knows_them(data):
     after = log[log["customer_id"].isin(left)].merge(data.truth.customers, on="customer_id")
     assert (after["date"] <= after["churn_date"]).all()
     ours = plan[plan["in_plan"].astype(bool) & ~churned]  # those still customers: the plan's known chance
-    gap = (as_of - ours["last_planned_contact"]).dt.days
-    share = (gap <= ours["plan_tier"].map(PLAN_DAYS)).groupby(ours["plan_tier"]).mean()
+    gap = (as_of - ours["last_planned_contact"]).dt.days.astype("float64")  # NaN: never contacted, not on time
+    on_time = (gap <= ours["plan_tier"].map(PLAN_DAYS).astype("float64")).to_numpy(dtype=bool)
+    share = pd.Series(on_time, index=ours.index).groupby(ours["plan_tier"]).mean()
     for tier in "ABC":  # at least the plan's own chance (older contacts also count), never everyone
         assert PLAN_ON_TIME_P[tier] - 0.1 <= share[tier] < 1, (tier, share[tier])
     assert ours.groupby("plan_tier")["on_time_p"].first().to_dict() == PLAN_ON_TIME_P

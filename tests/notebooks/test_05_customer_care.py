@@ -61,6 +61,10 @@ def test_teaching_run_uses_chapter_4_tiers_and_checks_the_visit_plan(teaching_ru
     assert (plan["on_time"] + plan["overdue"] <= plan["customers"]).all()
     overdue = pd.read_csv(out / "tables" / "care_overdue.csv")
     assert overdue["value_at_risk"].is_monotonic_decreasing and (overdue["overdue_days"] > 0).all()
+    checks = pd.read_csv(out / "tables" / "care_truth_checks.csv")  # with chapter 4's tiers too
+    plan_checks = checks[checks["check"].str.startswith("visit plan")]
+    assert len(plan_checks) == 3 and plan_checks["holds"].all()
+    assert plan_checks["chapter"].round(4).tolist() == plan["on_time_share"].round(4).tolist()
 
 
 def test_teaching_run_service_figures_and_care_list(teaching_run):
@@ -95,8 +99,8 @@ def test_alone_in_chinese_it_says_where_the_tiers_come_from(alone_run):
     assert "Tier A customers" not in text and "级客户按计划" in text
     assert (out / "tables" / "care_visit_plan.csv").is_file()
     checks = pd.read_csv(out / "tables" / "care_truth_checks.csv")  # the generator's truth, recovered
-    assert len(checks) == 7 and checks["holds"].all()
-    assert "已与生成器的真实情况核对：7 项检查中 7 项成立。" in text
+    assert len(checks) == 10 and checks["holds"].all()  # 4 service times, topics, 2 recovery, 3 tiers
+    assert "已与生成器的真实情况核对：10 项检查中 10 项成立。" in text
     funnel = pd.read_csv(out / "tables" / "care_loyalty_funnel.csv")  # moved here from chapter 4
     assert funnel["stage"].tolist() == ["customers", "rated", "satisfied", "repeat buyer", "recommender"]
     assert funnel["customers"].is_monotonic_decreasing and funnel["customers"].iloc[-1] > 0
