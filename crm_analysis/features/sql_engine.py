@@ -333,12 +333,9 @@ def customer_features_sql(
         Analysis date; only lines before it count.
     trend_period_days, max_categories
         As in :func:`~crm_analysis.features.customer_features`.
-    table : str, default "transactions"
-        Table or view of canonical transactions (``customer_id``, ``order_date``, ``amount``; optional
-        ``status``, ``order_id``, ``stock_code``, ``unit_price``, ``product_category``, ``sales_channel``).
-    mapping : path or dict, optional
-        A mapping file (:func:`crm_analysis.data.sql.read_mapping`) whose ``transactions`` entry names the
-        table and columns, or a query.
+    table, mapping
+        As in :func:`rfm_summary_sql`; the table may also carry ``unit_price``, ``product_category`` and
+        ``sales_channel``.
 
     Returns
     -------
