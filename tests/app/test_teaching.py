@@ -9,7 +9,7 @@ import pytest
 
 from crm_analysis.app import cli
 from crm_analysis.app.teaching import ANSWER_TAG, SOLUTION_TAG
-from crm_analysis.core import paths
+from crm_analysis.core import handoff, paths
 
 CHAPTERS = sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
@@ -45,8 +45,9 @@ def test_student_editions_have_no_solutions_and_run(student_dir, name, tmp_path,
     # Every exercise prompt (markdown) of the teacher's edition is still there.
     prompts = {c.source for c in teacher.cells if c.cell_type == "markdown"}
     assert prompts <= {c.source for c in student.cells if c.cell_type == "markdown"}
-    # The data the session's run loaded and cleaned once (tests/conftest.py) is used here too.
-    shutil.copytree(report_run.out / "handoff" / "data", tmp_path / "handoff" / "data")
+    # The data the session's run loaded and cleaned once (tests/conftest.py) is used here too; without
+    # show_pii the run sets its hand-off aside in the hidden sibling folder.
+    shutil.copytree(handoff.private_dir(report_run.out) / "handoff" / "data", tmp_path / "handoff" / "data")
     executed = execute_notebook(student_dir / name, tmp_path, cwd=student_dir)
     assert not [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
 
