@@ -40,6 +40,8 @@ _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 """
 
 #: Page style added to nbconvert's: readable width, wrapping text, wide tables scrolling in their box.
+#: Cells break a word only when it cannot fit at all (break-word, not anywhere: 'anywhere' lets the
+#: table squeeze columns to one letter, so headers read 'custom ers').
 PAGE_CSS = """
 :root { --jp-ui-font-family: %(stack)s; --jp-content-font-family: %(stack)s; --jp-code-font-family: %(mono)s; }
 body, .jp-RenderedHTMLCommon { font-family: %(stack)s; }
@@ -48,7 +50,7 @@ pre, code, kbd, samp, .jp-OutputArea-output pre { font-family: %(mono)s; }
 .crm-nav ul { margin: .3em 0; columns: 2; list-style: none; padding-left: 1em; }
 .jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow-x: auto; max-width: 100%%; }
 .jp-RenderedHTMLCommon table { display: block; overflow-x: auto; max-width: 100%%; }
-.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { white-space: normal; overflow-wrap: anywhere;
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { white-space: normal; overflow-wrap: break-word;
   max-width: 40em; vertical-align: top; }
 .jp-RenderedHTMLCommon td[style*="nowrap"] { overflow-wrap: normal; }
 .jp-RenderedImage img, .jp-OutputArea-output img { max-width: 100%%; height: auto; }

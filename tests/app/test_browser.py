@@ -29,7 +29,7 @@ CHAPTERS = ("01_collection_quality", "02_segmentation", "03_churn_reasons", "04_
 LATIN_FONTS = Path("/usr/share/fonts/truetype/dejavu")
 
 # Run in the page: elements wider than the page, text overflowing its table cell, images not loaded,
-# column headers aligned otherwise than their cells.
+# column headers aligned otherwise than their cells, words of a cell broken across lines.
 _LAYOUT_JS = r"""() => {
   const width = document.documentElement.clientWidth;
   const wide = [...document.querySelectorAll('body *')].filter(e => {
@@ -48,7 +48,18 @@ _LAYOUT_JS = r"""() => {
         misaligned.push(th.textContent.slice(0, 30));
     }
   }
-  return {wide, overflowing, broken, misaligned: misaligned.slice(0, 5), images: document.images.length};
+  // a word of a table cell broken across lines ('custom / ers'): its width exceeds the cell's text box
+  const canvas = document.createElement('canvas').getContext('2d');
+  const split = [];
+  for (const c of document.querySelectorAll('td, th')) {
+    const s = getComputedStyle(c);
+    canvas.font = s.font;
+    const room = c.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+    for (const w of c.textContent.split(/\s+/))
+      if (/^[\x21-\x7e]{2,30}$/.test(w) && canvas.measureText(w).width > room + 1) split.push(w);
+  }
+  return {wide, overflowing, broken, misaligned: misaligned.slice(0, 5), split: split.slice(0, 5),
+          images: document.images.length};
 }"""
 
 
@@ -149,6 +160,7 @@ def test_page_in_browser(any_run, browser, stem):
         assert layout["wide"] == []
         assert layout["overflowing"] == []
         assert layout["misaligned"] == []
+        assert layout["split"] == []
         cjk = fonts.cjk_characters(page.inner_text("body"))
         if cjk:  # every Chinese character drawn with the embedded font, not a system font's box
             assert page.evaluate(f"document.fonts.check('16px \"{fonts.FONT_FAMILY}\"', {cjk!r})")
