@@ -27,6 +27,7 @@ keeps the run record.
 from __future__ import annotations
 
 import contextlib
+import json
 import multiprocessing
 import os
 import signal
@@ -234,6 +235,14 @@ def resolve_data_source(data_source: str | Path) -> tuple[str, Path | None]:
         raise RunError(f"data source {text!r} is neither a built-in name ({names}) nor an existing file or folder")
     path = path.resolve()
     return str(path), path
+
+def _used_as_of(work: Path) -> str | None:
+    """The analysis date the chapters stated (``summary.json``), when the run was not given one."""
+    try:
+        return json.loads((work / "summary.json").read_text(encoding="utf-8")).get("as_of")
+    except (OSError, ValueError):
+        return None
+
 
 def _check_as_of(as_of: str | date | None) -> str | None:
     """Return the as-of date as ISO text (a date, or a date and time); None stays None."""
@@ -661,6 +670,7 @@ def _write_outputs(result: RunResult, info: dict[str, Any], out: Path, show_pii:
     work = result.out_dir
     try:
         result.index_html = write_atomic(work / "index.html", index_html(result, info))
+        info["as_of"] = info["as_of"] or _used_as_of(work)  # the date the chapters used, not only a given one
         write_run_json(result, info)
         if not show_pii:  # raw keys and the raw input: kept for the data owner, outside the shared folder
             handoff.set_aside(work, out)

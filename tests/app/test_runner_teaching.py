@@ -82,3 +82,10 @@ def test_the_data_is_loaded_and_cleaned_once_and_every_chapter_says_so(run_dir):
                           if c.cell_type == "code" for o in c.outputs)
         assert "Data loaded and cleaned once for this run" in shown, name
         assert "This chapter ran alone" not in shown, name
+
+
+def test_run_json_records_the_as_of_the_chapters_used_when_none_was_given(run_dir):
+    record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    assert record["parameters"]["as_of"] is None  # not given on the command line
+    assert record["as_of"] == summary["as_of"] == "2026-01-01"  # the day after the teaching data's last event
