@@ -226,7 +226,7 @@ def install_display_hooks() -> None:
     def frame_html(frame: pd.DataFrame) -> str:
         shown = translate_frame(frame)
         try:
-            return style_frame(shown).to_html()
+            return style_frame(shown, kind_names=list(frame.columns)).to_html()  # kinds from the English names
         except (KeyError, ValueError, TypeError):  # a shape the Styler cannot take: pandas' own table
             return shown._repr_html_()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -160,7 +161,7 @@ def _shown_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     return head, f"first 10 of {len(frame):,} rows"
 
 
-def style_frame(frame: pd.DataFrame) -> Styler:
+def style_frame(frame: pd.DataFrame, kind_names: Sequence[Any] | None = None) -> Styler:
     """The table as every report shows it (see the module docstring for the rules).
 
     Parameters
@@ -168,6 +169,9 @@ def style_frame(frame: pd.DataFrame) -> Styler:
     frame : pandas.DataFrame
         Any table; it is not changed. Over :data:`MAX_ROWS` rows, the first 10 are shown with a
         caption giving the total.
+    kind_names : sequence, optional
+        One name per column to read each column's kind from, e.g. the English names of a table whose
+        headers were translated (解决率 says less than ``resolution_rate``); default the headers.
 
     Returns
     -------
@@ -187,7 +191,9 @@ def style_frame(frame: pd.DataFrame) -> Styler:
     """
     shown, caption = _shown_rows(frame)
     unique = shown.columns.is_unique and shown.index.is_unique
-    kinds = {column: column_kind(column, shown[column]) for column in shown.columns} if unique else {}
+    names = list(kind_names) if kind_names is not None and len(kind_names) == shown.shape[1] else list(shown.columns)
+    kinds = {column: column_kind(name, shown[column]) for column, name in zip(shown.columns, names, strict=True)} \
+        if unique else {}
     styler = shown.style
     if kinds:
         styler = styler.format({c: (lambda v, k=k: format_number(v, k)) for c, k in kinds.items()})
