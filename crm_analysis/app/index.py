@@ -105,7 +105,7 @@ _WORDS = {
     "other": N_("Other"),
     "run": N_("The run"),
     "notebook": N_("notebook"),
-    "since": N_("since the previous run ({date})"),
+    "since": N_("since the previous run of {date}"),
     "failed": N_("failed"),
     "teaching": N_("the embedded teaching data (synthetic customers with known truth)"),
     "cdnow": N_("CDNOW (the 1997 cohort of a CD retailer, Fader & Hardie)"),

@@ -10,6 +10,9 @@ from crm_analysis.core import i18n
 _ = i18n.gettext
 
 
+#: A resolution rate from which no topic is singled out as the one to fix first.
+RESOLVED_WELL = 0.95
+
 def care_call_list(overdue: pd.DataFrame, times: pd.DataFrame | None, tiers: pd.DataFrame, as_of: pd.Timestamp,
                    *, customers: pd.DataFrame | None = None, open_days: int = 30, n: int = 25,
                    show_pii: bool = False) -> pd.DataFrame:
@@ -114,8 +117,13 @@ def manager_summary(by_tier: pd.DataFrame | None, standards: pd.DataFrame | None
                 share=float(row["resolution_rate"])))
     if by_topic is not None and "resolution_rate" in by_topic and by_topic["resolution_rate"].notna().any():
         worst = by_topic["resolution_rate"].idxmin()
-        out.append(_("The lowest resolution rate is in '{group}' ({share:.0%}): fix that first.", lang).format(
-            group=i18n.tr(str(worst), lang), share=float(by_topic.loc[worst, "resolution_rate"])))
+        lowest = float(by_topic.loc[worst, "resolution_rate"])
+        if lowest >= RESOLVED_WELL:  # e.g. CFPB: every topic at 99%; naming one "to fix first" would mislead
+            out.append(_("Every topic resolves at least {share:.0%} of its matters: none stands out to fix first.",
+                         lang).format(share=lowest))
+        else:
+            out.append(_("The lowest resolution rate is in '{group}' ({share:.0%}): fix that first.", lang).format(
+                group=i18n.tr(str(worst), lang), share=lowest))
     if pareto is not None and len(pareto):
         vital = pareto[pareto["vital_few"]]
         out.append(_("{n:,} of {total:,} complaint topics make up 80% of complaints: {topics}.", lang).format(

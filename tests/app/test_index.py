@@ -51,7 +51,7 @@ def test_index_has_figures_actions_and_the_change_since_the_previous_run(tmp_pat
     assert summary["as_of"] == "2025-12-31" and summary["previous_run"] == "2026-01-01T00:00:00"
     assert chapter["actions"] == ["**Call** the 7 lost customers."]
     assert chapter["actions_link"] == "03_churn_reasons.html#7.-What-to-do"
-    assert "<strong>Call</strong>" in page and "(+2 since the previous run (2026-01-01))" in page
+    assert "<strong>Call</strong>" in page and "(+2 since the previous run of 2026-01-01)" in page
     assert "1,333.75" in page and "2025-12-31" in page
     assert 'href="tables/churn_scores.csv"' in page and "Lost customers and revenue lost per reason." in page
 

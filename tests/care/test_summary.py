@@ -42,3 +42,13 @@ def test_satisfaction_by_month_and_topic():
     by_month = care.satisfaction_by(log)
     assert by_month.index.tolist() == ["2024-01", "2024-02"] and by_month["rated"].tolist() == [2, 1]
     assert care.satisfaction_by(log, "topic").index.tolist() == ["b", "a"]
+
+
+def test_no_topic_is_named_to_fix_first_when_every_topic_resolves_well():
+    """The CFPB sample resolves 99% or more in every channel and topic: naming the 'lowest' would mislead."""
+    good = pd.DataFrame({"resolution_rate": [0.99, 0.995]}, index=["Phone", "Web"])
+    text = " ".join(care.manager_summary(None, by_topic=good))
+    assert "none stands out" in text and "fix that first" not in text
+    poor = pd.DataFrame({"resolution_rate": [0.62, 0.9]}, index=["refund", "delivery"])
+    assert "The lowest resolution rate is in 'refund' (62%): fix that first." in care.manager_summary(
+        None, by_topic=poor)
