@@ -207,6 +207,9 @@ def style_frame(frame: pd.DataFrame, kind_names: Sequence[Any] | None = None) ->
     numbers = [c for c, k in kinds.items() if k not in ("text", "date")]
     if text:
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
+    dates = [c for c in text if kinds[c] == "date" or _all_dates(shown[c])]
+    if dates:  # a date is never broken at its hyphens ("1993-05-" / "27")
+        styler = styler.set_properties(subset=dates, **{"white-space": "nowrap"})
     if numbers:
         styler = styler.set_properties(subset=numbers, **{"text-align": "right", "white-space": "nowrap"})
     for columns, align in ((text, "left"), (numbers, "right")):  # each header aligned like its column
@@ -216,6 +219,15 @@ def style_frame(frame: pd.DataFrame, kind_names: Sequence[Any] | None = None) ->
     if caption:
         styler = styler.set_caption(caption)
     return styler
+
+
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
+
+
+def _all_dates(values: pd.Series) -> bool:
+    """Whether every non-missing value is a date written as text (e.g. a raw birth-date column)."""
+    text = values.dropna().astype(str)
+    return bool(len(text)) and bool(text.str.match(_DATE_TEXT).all())
 
 
 def round_for_csv(frame: pd.DataFrame, decimals: int = CSV_DECIMALS) -> pd.DataFrame:
